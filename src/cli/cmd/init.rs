@@ -1,0 +1,102 @@
+//! `envsafe init`: envsafe.toml, one env file with a header and a keypair
+//! per environment, private keys in .env.keys, .gitignore entry.
+
+use envsafe::config::{self, Config};
+use envsafe::fsutil;
+
+use crate::cli::{CmdResult, Ctx};
+
+pub fn run(ctx: &Ctx) -> CmdResult {
+    let envs = if ctx.global.env.is_empty() {
+        vec!["development".to_string()]
+    } else {
+        ctx.global.env.clone()
+    };
+    for env in &envs {
+        if !envsafe::dotenv::is_valid_name(env) || env.contains('.') {
+            return Err(envsafe::Error::InvalidName { name: env.clone() }.into());
+        }
+    }
+    let root = &ctx.project.root;
+    let toml_path = ctx
+        .project
+        .config_path
+        .clone()
+        .unwrap_or_else(|| root.join("envsafe.toml"));
+    let existing = fsutil::read_optional(&toml_path)?;
+    let missing: Vec<String> = envs
+        .iter()
+        .filter(|e| !ctx.project.config.environments.contains_key(*e))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        let text = match &existing {
+            None => Config::template(&missing),
+            Some(old) => {
+                let mut t = old.clone();
+                if !t.ends_with('\n') {
+                    t.push('\n');
+                }
+                t.push_str(
+                    Config::template(&missing)
+                        .split_once("\n\n")
+                        .map_or("", |x| x.1),
+                );
+                t.replace("\n[environments.", "\n\n[environments.")
+                    .replace("\n\n\n", "\n\n")
+            }
+        };
+        let _lock = fsutil::DirLock::for_file(&toml_path)?;
+        fsutil::atomic_write(&toml_path, text.as_bytes(), None)?;
+        ctx.ui.status(&format!(
+            "{} {}",
+            if existing.is_none() {
+                "created"
+            } else {
+                "updated"
+            },
+            toml_path.display()
+        ));
+    }
+    let mut report = Vec::new();
+    for env in &envs {
+        let file = match ctx
+            .project
+            .config
+            .environments
+            .get(env)
+            .and_then(|c| c.files.clone())
+        {
+            Some(files) if !files.is_empty() => root.join(files.last().expect("not empty")),
+            _ => root.join(config::default_file(env)),
+        };
+        let outcome = ctx.with_sink(|sink| envsafe::write::init_file(&file, env, sink))?;
+        let public = match &outcome.new_key {
+            Some(k) => k.clone(),
+            None => "existing key kept".to_string(),
+        };
+        ctx.ui
+            .status(&format!("{env}: {} ({public})", file.display()));
+        if outcome.plain_left > 0 {
+            ctx.ui.warn(&format!(
+                "{} holds {} plain value(s); encrypt them with `envsafe encrypt -f {}`",
+                file.display(),
+                outcome.plain_left,
+                file.display()
+            ));
+        }
+        report.push(serde_json::json!({
+            "env": env, "file": file, "public_key": outcome.new_key,
+            "created_file": outcome.created_file,
+        }));
+    }
+    let (keys_file, _) = ctx.sink();
+    ctx.ui.status(&format!(
+        "private keys are in {} (mode 0600, git-ignored): never commit it",
+        keys_file.display()
+    ));
+    if ctx.ui.json {
+        ctx.ui.json(&serde_json::json!({ "environments": report }));
+    }
+    Ok(())
+}

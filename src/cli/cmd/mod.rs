@@ -1,0 +1,86 @@
+//! One module per subcommand; `dispatch` picks one.
+
+mod crypt;
+mod get;
+mod init;
+mod keygen;
+mod ls;
+mod run;
+mod set;
+
+use super::args::Command;
+use super::{CmdResult, Ctx};
+
+pub fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
+    match command {
+        Command::Init => init::run(ctx),
+        Command::Keygen => keygen::run(ctx),
+        Command::Set { name, value, plain } => set::set(ctx, &name, value, plain),
+        Command::Unset { name } => set::unset(ctx, &name),
+        Command::Get { names, format } => get::run(ctx, &names, format),
+        Command::Encrypt => crypt::encrypt(ctx),
+        Command::Decrypt { stdout } => crypt::decrypt(ctx, stdout),
+        Command::Ls => ls::run(ctx),
+        Command::Run {
+            override_process,
+            command,
+        } => run::run(ctx, override_process, command),
+    }
+}
+
+/// True when the file exists and has an envsafe header (cheap: reads only
+/// the leading comment lines).
+pub fn has_header(path: &std::path::Path) -> bool {
+    use std::io::{BufRead, BufReader};
+    let Ok(f) = std::fs::File::open(path) else {
+        return false;
+    };
+    BufReader::new(f)
+        .lines()
+        .map_while(Result::ok)
+        .take_while(|l| l.trim_start().starts_with('#') || l.starts_with('\u{feff}'))
+        .any(|l| {
+            l.trim_start_matches('\u{feff}')
+                .trim_start()
+                .starts_with("#@envsafe")
+        })
+}
+
+/// The file a secret is written to (DESIGN §7): `-f`, else the last listed
+/// file that has a header or does not exist yet, else the last listed file.
+pub fn secret_target(ctx: &Ctx, env: &str) -> Result<std::path::PathBuf, super::Failure> {
+    let files = ctx.files(env)?;
+    if files.len() == 1 {
+        return Ok(files[0].clone());
+    }
+    Ok(files
+        .iter()
+        .rev()
+        .find(|f| !f.exists() || has_header(f))
+        .or(files.last())
+        .cloned()
+        .unwrap_or_else(|| ctx.project.root.join(envsafe::config::default_file(env))))
+}
+
+/// The file a plain value is written to: the last existing file without a
+/// header, else the secret file.
+pub fn plain_target(ctx: &Ctx, env: &str) -> Result<std::path::PathBuf, super::Failure> {
+    let files = ctx.files(env)?;
+    if files.len() > 1 {
+        if let Some(f) = files.iter().rev().find(|f| f.exists() && !has_header(f)) {
+            return Ok(f.clone());
+        }
+    }
+    secret_target(ctx, env)
+}
+
+/// The environment a new header names: with `-f`, the file's own name
+/// (`.env.ci` → ci) when it has one; else the selected environment.
+pub fn file_env(ctx: &Ctx, path: &std::path::Path, selected: &str) -> String {
+    if ctx.global.file.is_empty() || !ctx.global.env.is_empty() {
+        return selected.to_owned();
+    }
+    path.file_name()
+        .and_then(|n| envsafe::config::env_from_file_name(&n.to_string_lossy()))
+        .unwrap_or_else(|| selected.to_owned())
+}

@@ -1,0 +1,84 @@
+//! The only module that prints: stdout for results, stderr for status,
+//! warnings and errors, with colour where wanted.
+
+use std::io::Write;
+
+use anstyle::{AnsiColor, Style};
+
+use super::args::Color;
+
+pub const ERROR: Style = AnsiColor::Red.on_default().bold();
+pub const WARN: Style = AnsiColor::Yellow.on_default().bold();
+pub const HELP: Style = AnsiColor::Cyan.on_default().bold();
+pub const DIM: Style = Style::new().dimmed();
+pub const OK: Style = AnsiColor::Green.on_default();
+
+#[derive(Debug, Clone, Copy)]
+pub struct Ui {
+    pub quiet: bool,
+    pub verbose: u8,
+    pub json: bool,
+}
+
+pub fn init_color(choice: Color) {
+    let c = match choice {
+        Color::Auto => anstream::ColorChoice::Auto,
+        Color::Always => anstream::ColorChoice::Always,
+        Color::Never => anstream::ColorChoice::Never,
+    };
+    c.write_global();
+}
+
+/// `text` in `style`, for use inside a line.
+pub fn paint(style: Style, text: &str) -> String {
+    format!("{style}{text}{style:#}")
+}
+
+impl Ui {
+    /// A result line on stdout. A closed pipe is not an error.
+    pub fn out(&self, text: &str) {
+        let mut o = anstream::stdout().lock();
+        let _ = writeln!(o, "{text}");
+    }
+
+    /// Raw bytes on stdout (no newline added).
+    pub fn out_raw(&self, text: &str) {
+        let mut o = anstream::stdout().lock();
+        let _ = o.write_all(text.as_bytes());
+        let _ = o.flush();
+    }
+
+    /// A JSON document on stdout.
+    pub fn json(&self, value: &serde_json::Value) {
+        self.out(&serde_json::to_string_pretty(value).expect("JSON values serialize"));
+    }
+
+    /// A status line on stderr, unless --quiet.
+    pub fn status(&self, text: &str) {
+        if !self.quiet {
+            let _ = writeln!(anstream::stderr().lock(), "{text}");
+        }
+    }
+
+    /// Detail on stderr with -v.
+    pub fn detail(&self, text: &str) {
+        if self.verbose > 0 && !self.quiet {
+            let _ = writeln!(anstream::stderr().lock(), "{}", paint(DIM, text));
+        }
+    }
+
+    pub fn warn(&self, text: &str) {
+        if !self.quiet {
+            let _ = writeln!(
+                anstream::stderr().lock(),
+                "{}: {text}",
+                paint(WARN, "warning")
+            );
+        }
+    }
+
+    /// An error report, printed once; never suppressed by --quiet.
+    pub fn error(&self, lines: &str) {
+        let _ = write!(anstream::stderr().lock(), "{lines}");
+    }
+}

@@ -1,0 +1,109 @@
+//! `envsafe.toml`: the serde types and loading with located errors.
+//! (The schema, `[vars.*]`, arrives with the schema work.)
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Location, Result};
+
+/// The whole file.
+#[derive(Debug, Default, Deserialize)]
+pub struct Config {
+    #[serde(default)]
+    pub environments: BTreeMap<String, EnvironmentConfig>,
+}
+
+/// `[environments.NAME]`
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentConfig {
+    /// Files loaded in order, later wins. Absent: `.env` / `.env.<name>`.
+    pub files: Option<Vec<String>>,
+    /// Who may read the environment key (team mode).
+    #[serde(default)]
+    pub recipients: Vec<String>,
+}
+
+/// 1-based line and column of byte `offset` in `text`.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+impl Config {
+    pub fn parse(path: &Path, text: &str) -> Result<Self> {
+        toml::from_str(text).map_err(|e| {
+            let (line, col) = e.span().map_or((1, 1), |s| line_col(text, s.start));
+            Error::Config {
+                at: Location {
+                    path: path.to_path_buf(),
+                    line,
+                    col,
+                },
+                message: e.message().trim().to_owned(),
+            }
+        })
+    }
+
+    /// The text `init` writes for these environments.
+    pub fn template(envs: &[String]) -> String {
+        let mut out = String::from(
+            "# envsafe configuration: environments, and later the schema ([vars.NAME])\n\
+             # and deploy targets ([targets.NAME]).\n",
+        );
+        for env in envs {
+            let file = default_file(env);
+            out.push_str(&format!("\n[environments.{env}]\nfiles = [\"{file}\"]\n"));
+        }
+        out
+    }
+}
+
+/// `.env` for development, `.env.<name>` for any other environment.
+pub fn default_file(env: &str) -> String {
+    if env == "development" {
+        ".env".into()
+    } else {
+        format!(".env.{env}")
+    }
+}
+
+/// The environment a file belongs to by its name alone (zero-config):
+/// `.env` → development, `.env.production` → production.
+pub fn env_from_file_name(name: &str) -> Option<String> {
+    match name {
+        ".env" => Some("development".into()),
+        ".env.keys" | ".env.example" | ".env.vault" => None,
+        _ => name
+            .strip_prefix(".env.")
+            .filter(|s| !s.is_empty() && !s.contains('/'))
+            .map(str::to_owned),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_carry_line_and_column() {
+        let err = Config::parse(Path::new("envsafe.toml"), "[environments.dev]\nfiles = 3\n")
+            .unwrap_err();
+        match err {
+            Error::Config { at, .. } => assert_eq!((at.line, at.col), (2, 9)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn zero_config_names() {
+        assert_eq!(env_from_file_name(".env").as_deref(), Some("development"));
+        assert_eq!(env_from_file_name(".env.ci").as_deref(), Some("ci"));
+        assert_eq!(env_from_file_name(".env.keys"), None);
+        assert_eq!(env_from_file_name("env.public"), None);
+    }
+}

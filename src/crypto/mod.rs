@@ -1,0 +1,239 @@
+//! The only module that touches cipher crates. v1 per-value ECIES:
+//! X25519 + HKDF-SHA256 + XChaCha20-Poly1305, AAD = `envsafe:v1:` ‖ NAME.
+//! One ephemeral key per write batch ([`Sealer`]); readers cache the derived
+//! key per ephemeral public key ([`Opener`]), so a file costs one X25519 per
+//! batch, not per value.
+
+mod keys;
+
+use std::fmt;
+
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hkdf::Hkdf;
+use rand_core::{OsRng, RngCore};
+use sha2::Sha256;
+use x25519_dalek::StaticSecret;
+use zeroize::Zeroizing;
+
+pub use keys::{PrivateKey, PublicKey};
+
+use crate::envelope::{Envelope, V1_PREFIX};
+use crate::SecretValue;
+
+const INFO: &[u8] = b"envsafe v1 value";
+
+/// Why a sealed value did not open. Says nothing about the plaintext.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenError {
+    Malformed(&'static str),
+    UnknownVersion(String),
+    /// Wrong key, changed ciphertext, or a value moved to another name.
+    Authentication,
+    NotUtf8,
+}
+
+impl fmt::Display for OpenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OpenError::Malformed(why) => write!(f, "malformed envsafe value ({why})"),
+            OpenError::UnknownVersion(v) => {
+                write!(f, "unknown format version `{v}` (a newer envsafe wrote it)")
+            }
+            OpenError::Authentication => f.write_str("authentication failed"),
+            OpenError::NotUtf8 => f.write_str("plaintext is not UTF-8"),
+        }
+    }
+}
+
+/// The symmetric key for one (ephemeral, recipient) pair.
+fn derive(
+    shared: &x25519_dalek::SharedSecret,
+    eph_pub: &[u8; 32],
+    recipient: &PublicKey,
+) -> Option<Zeroizing<[u8; 32]>> {
+    if !shared.was_contributory() {
+        return None; // all-zero shared secret: a low-order point
+    }
+    let mut salt = [0u8; 64];
+    salt[..32].copy_from_slice(eph_pub);
+    salt[32..].copy_from_slice(recipient.as_bytes());
+    let mut k = Zeroizing::new([0u8; 32]);
+    Hkdf::<Sha256>::new(Some(&salt), shared.as_bytes())
+        .expand(INFO, k.as_mut())
+        .expect("32 bytes is a valid HKDF length");
+    Some(k)
+}
+
+fn aad(name: &str) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(V1_PREFIX.len() + name.len());
+    aad.extend_from_slice(V1_PREFIX.as_bytes());
+    aad.extend_from_slice(name.as_bytes());
+    aad
+}
+
+/// Seals values to one public key; one ephemeral key for the whole batch.
+pub struct Sealer {
+    eph_pub: [u8; 32],
+    cipher: XChaCha20Poly1305,
+}
+
+impl Sealer {
+    pub fn new(recipient: &PublicKey) -> Option<Self> {
+        Self::with_ephemeral(StaticSecret::random_from_rng(OsRng), recipient)
+    }
+
+    /// A sealer with a chosen ephemeral secret: for known-answer vectors only.
+    #[doc(hidden)]
+    pub fn from_ephemeral_bytes(eph: [u8; 32], recipient: &PublicKey) -> Option<Self> {
+        Self::with_ephemeral(StaticSecret::from(eph), recipient)
+    }
+
+    fn with_ephemeral(eph: StaticSecret, recipient: &PublicKey) -> Option<Self> {
+        let eph_pub = x25519_dalek::PublicKey::from(&eph).to_bytes();
+        let shared = eph.diffie_hellman(&x25519_dalek::PublicKey::from(recipient.0));
+        let k = derive(&shared, &eph_pub, recipient)?;
+        Some(Self {
+            eph_pub,
+            cipher: XChaCha20Poly1305::new(k.as_ref().into()),
+        })
+    }
+
+    /// Seals `plaintext` for variable `name`; returns `envsafe:v1:…`.
+    pub fn seal(&self, name: &str, plaintext: &str) -> String {
+        let mut nonce = [0u8; 24];
+        OsRng.fill_bytes(&mut nonce);
+        self.seal_with_nonce(name, plaintext, nonce)
+    }
+
+    /// Seals with a chosen nonce: for known-answer vectors only.
+    #[doc(hidden)]
+    pub fn seal_with_nonce(&self, name: &str, plaintext: &str, nonce: [u8; 24]) -> String {
+        let aad = aad(name);
+        let ciphertext = self
+            .cipher
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext.as_bytes(),
+                    aad: &aad,
+                },
+            )
+            .expect("XChaCha20-Poly1305 encryption cannot fail for in-memory sizes");
+        Envelope {
+            eph_pub: self.eph_pub,
+            nonce,
+            ciphertext,
+        }
+        .encode()
+    }
+}
+
+/// Opens values sealed to one private key, caching the derived key per
+/// ephemeral public key.
+pub struct Opener {
+    key: PrivateKey,
+    public: PublicKey,
+    cache: Vec<([u8; 32], XChaCha20Poly1305)>,
+}
+
+impl Opener {
+    pub fn new(key: PrivateKey) -> Self {
+        let public = key.public();
+        Self {
+            key,
+            public,
+            cache: Vec::new(),
+        }
+    }
+
+    pub fn public(&self) -> &PublicKey {
+        &self.public
+    }
+
+    fn cipher(&mut self, eph_pub: &[u8; 32]) -> Result<&XChaCha20Poly1305, OpenError> {
+        let at = match self.cache.iter().position(|(e, _)| e == eph_pub) {
+            Some(at) => at,
+            None => {
+                let shared = self
+                    .key
+                    .0
+                    .diffie_hellman(&x25519_dalek::PublicKey::from(*eph_pub));
+                let k = derive(&shared, eph_pub, &self.public)
+                    .ok_or(OpenError::Malformed("invalid ephemeral key"))?;
+                self.cache
+                    .push((*eph_pub, XChaCha20Poly1305::new(k.as_ref().into())));
+                self.cache.len() - 1
+            }
+        };
+        Ok(&self.cache[at].1)
+    }
+
+    /// Opens `text` (`envsafe:v1:…`) sealed for variable `name`.
+    pub fn open(&mut self, name: &str, text: &str) -> Result<SecretValue, OpenError> {
+        let env = Envelope::decode(text)?;
+        let aad = aad(name);
+        let plain = self
+            .cipher(&env.eph_pub)?
+            .decrypt(
+                XNonce::from_slice(&env.nonce),
+                Payload {
+                    msg: &env.ciphertext,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| OpenError::Authentication)?;
+        String::from_utf8(plain).map(SecretValue::new).map_err(|e| {
+            let mut bytes = e.into_bytes();
+            zeroize::Zeroize::zeroize(&mut bytes);
+            OpenError::NotUtf8
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn age_keygen_style_round_trip() {
+        let k = PrivateKey::generate();
+        let text = k.encode();
+        assert!(text.expose().starts_with("AGE-SECRET-KEY-1"));
+        let again = PrivateKey::parse(text.expose()).unwrap();
+        assert_eq!(again.public(), k.public());
+        let public: PublicKey = k.public().to_string().parse().unwrap();
+        assert_eq!(public, k.public());
+        assert!(format!("{k:?}").starts_with("PrivateKey(public=age1"));
+    }
+
+    #[test]
+    fn the_name_is_bound() {
+        let k = PrivateKey::generate();
+        let sealed = Sealer::new(&k.public()).unwrap().seal("A", "v");
+        let mut opener = Opener::new(k);
+        assert_eq!(opener.open("A", &sealed).unwrap().expose(), "v");
+        assert_eq!(opener.open("B", &sealed), Err(OpenError::Authentication));
+    }
+
+    #[test]
+    fn low_order_recipient_is_refused() {
+        assert!(Sealer::new(&PublicKey([0u8; 32])).is_none());
+    }
+
+    proptest! {
+        #[test]
+        fn seal_open_round_trip(name in "[A-Za-z_][A-Za-z0-9_]{0,20}", value in "\\PC{0,200}") {
+            let k = PrivateKey::generate();
+            let sealer = Sealer::new(&k.public()).unwrap();
+            let a = sealer.seal(&name, &value);
+            let b = sealer.seal(&name, &value);
+            prop_assert_ne!(&a, &b); // fresh nonce per value
+            let mut opener = Opener::new(k);
+            prop_assert_eq!(opener.open(&name, &a).unwrap().expose(), value.as_str());
+            prop_assert_eq!(opener.open(&name, &b).unwrap().expose(), value.as_str());
+            prop_assert_eq!(opener.cache.len(), 1); // one X25519 per batch
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! Every environment variable envsafe reads, documented in one place.
+
+/// Selects the environment when `-e` is not given.
+pub const ENVSAFE_ENV: &str = "ENVSAFE_ENV";
+
+/// Private key(s) for any environment; several may be separated by commas.
+pub const ENVSAFE_PRIVATE_KEY: &str = "ENVSAFE_PRIVATE_KEY";
+
+/// Prefix of the per-environment private key variable:
+/// `ENVSAFE_PRIVATE_KEY_<ENV>`, ENV upper-cased, non-alphanumerics as `_`.
+pub const ENVSAFE_PRIVATE_KEY_PREFIX: &str = "ENVSAFE_PRIVATE_KEY_";
+
+/// Standard: disables colour when set to anything non-empty.
+pub const NO_COLOR: &str = "NO_COLOR";
+
+/// The name of the per-environment private key variable for `env`.
+///
+/// ```
+/// assert_eq!(envsafe::env_vars::private_key_var("prod-eu"), "ENVSAFE_PRIVATE_KEY_PROD_EU");
+/// ```
+pub fn private_key_var(env: &str) -> String {
+    let mut name = String::with_capacity(ENVSAFE_PRIVATE_KEY_PREFIX.len() + env.len());
+    name.push_str(ENVSAFE_PRIVATE_KEY_PREFIX);
+    name.extend(env.chars().map(|c| {
+        if c.is_ascii_alphanumeric() {
+            c.to_ascii_uppercase()
+        } else {
+            '_'
+        }
+    }));
+    name
+}

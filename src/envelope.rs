@@ -1,0 +1,64 @@
+//! The v1 wire format of one sealed value, encode/decode only:
+//! `envsafe:v1:` + base64url (no padding) of `eph_pub[32] ‖ nonce[24] ‖ ciphertext‖tag[16]`.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+
+use crate::crypto::OpenError;
+
+/// Every sealed value starts with this.
+pub const PREFIX: &str = "envsafe:";
+/// The prefix of the current version.
+pub const V1_PREFIX: &str = "envsafe:v1:";
+const TAG_LEN: usize = 16;
+
+/// A decoded v1 value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    pub eph_pub: [u8; 32],
+    pub nonce: [u8; 24],
+    /// Ciphertext followed by the 16-byte Poly1305 tag.
+    pub ciphertext: Vec<u8>,
+}
+
+impl Envelope {
+    pub fn encode(&self) -> String {
+        let mut raw = Vec::with_capacity(56 + self.ciphertext.len());
+        raw.extend_from_slice(&self.eph_pub);
+        raw.extend_from_slice(&self.nonce);
+        raw.extend_from_slice(&self.ciphertext);
+        let mut out = String::with_capacity(V1_PREFIX.len() + raw.len() * 4 / 3 + 4);
+        out.push_str(V1_PREFIX);
+        URL_SAFE_NO_PAD.encode_string(&raw, &mut out);
+        out
+    }
+
+    pub fn decode(text: &str) -> Result<Self, OpenError> {
+        let rest = text
+            .strip_prefix(PREFIX)
+            .ok_or(OpenError::Malformed("missing `envsafe:` prefix"))?;
+        let (version, body) = rest
+            .split_once(':')
+            .ok_or(OpenError::Malformed("missing version"))?;
+        if version != "v1" {
+            return Err(OpenError::UnknownVersion(
+                version.chars().take(16).collect(),
+            ));
+        }
+        let raw = URL_SAFE_NO_PAD
+            .decode(body)
+            .map_err(|_| OpenError::Malformed("invalid base64"))?;
+        if raw.len() < 32 + 24 + TAG_LEN {
+            return Err(OpenError::Malformed("too short"));
+        }
+        let mut eph_pub = [0u8; 32];
+        eph_pub.copy_from_slice(&raw[..32]);
+        let mut nonce = [0u8; 24];
+        nonce.copy_from_slice(&raw[32..56]);
+        Ok(Self {
+            eph_pub,
+            nonce,
+            ciphertext: raw[56..].to_vec(),
+        })
+    }
+}

@@ -1,0 +1,67 @@
+//! The envsafe header of an encrypted file. Only the `#@envsafe` line is
+//! meaningful; the banner above it is cosmetic.
+
+use crate::crypto::PublicKey;
+use crate::dotenv::Document;
+use crate::error::{Error, Location, Result};
+
+const MARK: &str = "#@envsafe";
+
+/// What the header says.
+#[derive(Debug, Clone)]
+pub struct Header {
+    pub public_key: PublicKey,
+    pub env: Option<String>,
+}
+
+/// Finds and parses the header in the file's leading comment block.
+pub fn find(doc: &Document) -> Result<Option<Header>> {
+    let Some((line, text)) = doc.leading_comments().find(|(_, l)| {
+        l.trim_start()
+            .strip_prefix(MARK)
+            .is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t']))
+    }) else {
+        return Ok(None);
+    };
+    let at = |col| Location {
+        path: doc.path().to_path_buf(),
+        line,
+        col,
+    };
+    let mut public_key = None;
+    let mut env = None;
+    for field in text.trim_start()[MARK.len()..].split_whitespace() {
+        match field.split_once('=') {
+            Some(("public-key", v)) => {
+                let col = text.find(v).map_or(1, |c| c + 1);
+                public_key =
+                    Some(
+                        v.parse::<PublicKey>()
+                            .map_err(|reason| Error::InvalidPublicKey {
+                                at: at(col),
+                                reason: reason.into(),
+                            })?,
+                    );
+            }
+            Some(("env", v)) => env = Some(v.to_owned()),
+            _ => {} // unknown fields are for future versions
+        }
+    }
+    match public_key {
+        Some(public_key) => Ok(Some(Header { public_key, env })),
+        None => Err(Error::InvalidPublicKey {
+            at: at(1),
+            reason: "the `public-key=` field is missing".into(),
+        }),
+    }
+}
+
+/// The header block for a new encrypted file (lines end in `\n`).
+pub fn render(public_key: &PublicKey, env: &str) -> String {
+    format!(
+        "#/-------------------[envsafe encrypted file]-------------------/\n\
+         #/ values are encrypted; the public key below can add new ones  /\n\
+         #/--------------------------------------------------------------/\n\
+         {MARK} public-key={public_key} env={env}\n"
+    )
+}

@@ -1,0 +1,117 @@
+//! Private key lookup, in DESIGN §3 order; first match wins and a key that
+//! does not match the file's public key is skipped, never used:
+//!
+//! 1. `ENVSAFE_PRIVATE_KEY_<ENV>`, then `ENVSAFE_PRIVATE_KEY` (comma lists);
+//! 2. `--keys-file`, else `.env.keys` next to the env file, else at the root;
+//! 3. (later) the OS keyring; 4. (later) `.envsafe/<env>.age`.
+//!
+//! Sources 3 and 4 slot into [`Source`] and [`KeyLookup::sources`].
+
+mod keys_file;
+
+use std::path::{Path, PathBuf};
+
+use crate::crypto::{PrivateKey, PublicKey};
+use crate::env_vars::{self, ENVSAFE_PRIVATE_KEY};
+use crate::error::{Error, Result};
+
+pub use keys_file::{ensure_gitignored, store};
+
+/// One place a key may come from.
+#[derive(Debug, Clone)]
+enum Source {
+    EnvVar(String),
+    KeysFile(PathBuf),
+}
+
+impl Source {
+    fn describe(&self) -> String {
+        match self {
+            Source::EnvVar(name) => format!("environment variable {name}"),
+            Source::KeysFile(path) => format!("keys file {}", path.display()),
+        }
+    }
+
+    /// Candidate key texts from this source, or why there are none.
+    fn candidates(&self, env: &str) -> Result<Result<Vec<crate::SecretValue>, &'static str>> {
+        match self {
+            Source::EnvVar(name) => Ok(match std::env::var(name) {
+                Ok(v) => Ok(vec![crate::SecretValue::new(v)]),
+                Err(_) => Err("not set"),
+            }),
+            Source::KeysFile(path) => keys_file::read_entries(path, env),
+        }
+    }
+}
+
+/// Where to look; built once per command.
+#[derive(Debug, Clone)]
+pub struct KeyLookup {
+    pub keys_file: Option<PathBuf>,
+    pub project_root: PathBuf,
+}
+
+impl KeyLookup {
+    fn sources(&self, env: &str, env_file: &Path) -> Vec<Source> {
+        let mut sources = vec![
+            Source::EnvVar(env_vars::private_key_var(env)),
+            Source::EnvVar(ENVSAFE_PRIVATE_KEY.into()),
+        ];
+        match &self.keys_file {
+            Some(path) => sources.push(Source::KeysFile(path.clone())),
+            None => {
+                let beside = env_file
+                    .parent()
+                    .unwrap_or(Path::new("."))
+                    .join(".env.keys");
+                let at_root = self.project_root.join(".env.keys");
+                if beside != at_root {
+                    sources.push(Source::KeysFile(beside));
+                }
+                sources.push(Source::KeysFile(at_root));
+            }
+        }
+        sources
+    }
+
+    /// The private key of environment `env` whose public key is `public`,
+    /// for the env file at `env_file`.
+    pub fn find(&self, env: &str, public: &PublicKey, env_file: &Path) -> Result<PrivateKey> {
+        let mut tried = Vec::new();
+        for source in self.sources(env, env_file) {
+            let texts = match source.candidates(env)? {
+                Ok(texts) => texts,
+                Err(why) => {
+                    tried.push(format!("{} ({why})", source.describe()));
+                    continue;
+                }
+            };
+            let mut invalid = false;
+            for text in &texts {
+                for part in text
+                    .expose()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                {
+                    match PrivateKey::parse(part) {
+                        Ok(key) if key.public() == *public => return Ok(key),
+                        Ok(_) => {}
+                        Err(_) => invalid = true,
+                    }
+                }
+            }
+            let why = if invalid {
+                "holds text that is not a private key"
+            } else {
+                "no matching key"
+            };
+            tried.push(format!("{} ({why})", source.describe()));
+        }
+        Err(Error::KeyNotFound {
+            env: env.into(),
+            public_key: public.to_string(),
+            tried,
+        })
+    }
+}

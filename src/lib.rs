@@ -1,0 +1,21 @@
+//! envsafe: encrypted-at-rest env files. The library knows nothing of the
+//! terminal: it parses, seals, opens, looks up keys and rewrites files; the
+//! binary (`src/cli`) prints and picks exit codes.
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod crypto;
+pub mod dotenv;
+pub mod env_vars;
+pub mod envelope;
+pub mod error;
+pub mod fsutil;
+pub mod header;
+pub mod keys;
+pub mod load;
+pub mod project;
+pub mod secret;
+pub mod write;
+
+pub use error::{Error, ErrorKind, Result};
+pub use secret::SecretValue;

@@ -1,0 +1,126 @@
+//! The project: where it is (envsafe.toml, else the git root, else the
+//! working directory), which environments it has, which files each loads,
+//! and which environment a command means.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{self, Config};
+use crate::env_vars;
+use crate::error::{Error, Result};
+use crate::fsutil;
+
+#[derive(Debug)]
+pub struct Project {
+    pub root: PathBuf,
+    pub config_path: Option<PathBuf>,
+    pub config: Config,
+}
+
+impl Project {
+    /// Walks up from `cwd` to the git root looking for `envsafe.toml`.
+    pub fn discover(cwd: &Path, explicit_config: Option<&Path>) -> Result<Self> {
+        if let Some(path) = explicit_config {
+            let path = path.to_path_buf();
+            let text = fsutil::read_to_string(&path)?;
+            let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            return Ok(Self {
+                config: Config::parse(&path, &text)?,
+                root,
+                config_path: Some(path),
+            });
+        }
+        // Paths stay relative to the working directory ("", "..", "../..")
+        // so that every message shows a short path.
+        let up = |depth: usize| -> PathBuf { (0..depth).map(|_| "..").collect() };
+        let mut git_root = None;
+        for (depth, dir) in cwd.ancestors().enumerate() {
+            let candidate = up(depth).join("envsafe.toml");
+            if let Some(text) = fsutil::read_optional(&candidate)? {
+                return Ok(Self {
+                    config: Config::parse(&candidate, &text)?,
+                    root: up(depth),
+                    config_path: Some(candidate),
+                });
+            }
+            if dir.join(".git").exists() {
+                git_root = Some(up(depth));
+                break;
+            }
+        }
+        Ok(Self {
+            root: git_root.unwrap_or_default(),
+            config_path: None,
+            config: Config::default(),
+        })
+    }
+
+    /// Environments: those in envsafe.toml, else those the root's `.env*`
+    /// files name. Sorted.
+    pub fn environments(&self) -> Vec<String> {
+        if !self.config.environments.is_empty() {
+            return self.config.environments.keys().cloned().collect();
+        }
+        let mut envs: Vec<String> = std::fs::read_dir(self.dir())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| config::env_from_file_name(&e.file_name().to_string_lossy()))
+            .collect();
+        envs.sort();
+        envs.dedup();
+        envs
+    }
+
+    /// The files `env` loads, in order (later wins).
+    pub fn files(&self, env: &str) -> Result<Vec<PathBuf>> {
+        if self.config_path.is_some() && !self.config.environments.is_empty() {
+            let Some(cfg) = self.config.environments.get(env) else {
+                return Err(Error::UnknownEnvironment {
+                    env: env.into(),
+                    known: self.environments(),
+                });
+            };
+            if let Some(files) = &cfg.files {
+                return Ok(files.iter().map(|f| self.root.join(f)).collect());
+            }
+        }
+        Ok(vec![self.root.join(config::default_file(env))])
+    }
+
+    /// `-e`, else `ENVSAFE_ENV`, else the one known environment whose
+    /// `ENVSAFE_PRIVATE_KEY_<ENV>` is set, else `development`.
+    pub fn select_env(&self, explicit: Option<&str>) -> String {
+        if let Some(env) = explicit {
+            return env.to_owned();
+        }
+        if let Some(env) = std::env::var(env_vars::ENVSAFE_ENV)
+            .ok()
+            .filter(|e| !e.is_empty())
+        {
+            return env;
+        }
+        let with_keys: Vec<String> = self
+            .environments()
+            .into_iter()
+            .filter(|e| std::env::var_os(env_vars::private_key_var(e)).is_some())
+            .collect();
+        match <[String; 1]>::try_from(with_keys) {
+            Ok([env]) => env,
+            Err(_) => "development".into(),
+        }
+    }
+
+    /// The root as a directory path ("." rather than "").
+    pub fn dir(&self) -> &Path {
+        if self.root.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            &self.root
+        }
+    }
+
+    /// Where new private keys go: `.env.keys` at the project root.
+    pub fn keys_file(&self) -> PathBuf {
+        self.root.join(".env.keys")
+    }
+}
