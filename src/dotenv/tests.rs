@@ -81,7 +81,7 @@ fn export_prefix_and_spaces_around_equals() {
 #[test]
 fn expansion_forms() {
     let src = "A=1\nB=${A}-$A\nC=${NOPE:-d}\nD=${A:+alt}\nE=${NOPE-x}\nF=${E:-${NOPE:-nested}}\n\
-               G=\\$A\nH='$A'\nI=$(whoami)\nJ=${A\nK=\"${A}x\"\nL=$\nM=${EMPTY:-e}${EMPTY-f}\nEMPTY=\n";
+               G=\\$A\nH='$A'\nI=$(whoami)\nJ=${A\nK=\"${A}x\"\nL=$\nEMPTY=\nM=${EMPTY:-e}${EMPTY-f}${UNSET-g}\n";
     let vals = values(src);
     assert_eq!(vals["B"], "1-1");
     assert_eq!(vals["C"], "d");
@@ -94,7 +94,7 @@ fn expansion_forms() {
     assert_eq!(vals["J"], "${A");
     assert_eq!(vals["K"], "1x");
     assert_eq!(vals["L"], "$");
-    assert_eq!(vals["M"], "e");
+    assert_eq!(vals["M"], "eg");
 }
 
 #[test]

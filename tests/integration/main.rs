@@ -1,0 +1,9 @@
+//! The one integration-test binary: runs the real `envsafe` binary in temp
+//! directories (and real git / age / node where a test says so).
+
+mod age_interop;
+mod cli_core;
+mod cli_errors;
+mod dotenv_diff;
+mod support;
+mod vectors;

@@ -1,0 +1,110 @@
+//! A fluent builder for a temp project: write files, run envsafe, read back.
+
+use std::path::{Path, PathBuf};
+use std::process::Command as StdCommand;
+
+use assert_cmd::Command;
+
+pub struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    /// An empty git repository.
+    pub fn new() -> Self {
+        let p = Self::bare_dir();
+        p.git(&["init", "-q", "-b", "main", "."]);
+        p
+    }
+
+    /// An empty directory (no git).
+    pub fn bare_dir() -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn file(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> &Self {
+        let p = self.file(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(p, text).unwrap();
+        self
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.file(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    /// `envsafe ARGS` in this directory, with a clean environment: no
+    /// ENVSAFE_* from the caller, no colour, HOME inside the project.
+    pub fn envsafe(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("envsafe").expect("binary built");
+        cmd.current_dir(self.path()).args(args);
+        for (k, _) in std::env::vars_os() {
+            if k.to_string_lossy().starts_with("ENVSAFE_") {
+                cmd.env_remove(&k);
+            }
+        }
+        cmd.env("NO_COLOR", "1").env("HOME", self.path());
+        cmd
+    }
+
+    pub fn git(&self, args: &[&str]) -> String {
+        let out = StdCommand::new("git")
+            .args(args)
+            .current_dir(self.path())
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// The private key `.env.keys` holds for `env`.
+    pub fn private_key(&self, env: &str) -> String {
+        let var = format!("ENVSAFE_PRIVATE_KEY_{}=", env.to_uppercase());
+        self.read(".env.keys")
+            .lines()
+            .find_map(|l| l.strip_prefix(&var))
+            .unwrap_or_else(|| panic!("no key for {env}"))
+            .split(',')
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Every file's bytes, to check that a failing command changed nothing.
+    pub fn snapshot(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(self.path()).unwrap().flatten() {
+            if entry.file_type().unwrap().is_file() {
+                out.push((entry.path(), std::fs::read(entry.path()).unwrap()));
+            }
+        }
+        out.sort();
+        out
+    }
+}
+
+/// stdout of a successful run, as a string.
+pub fn stdout(cmd: &mut Command) -> String {
+    let out = cmd.assert().success().get_output().stdout.clone();
+    String::from_utf8(out).unwrap()
+}
