@@ -34,20 +34,8 @@ impl Envelope {
     }
 
     pub fn decode(text: &str) -> Result<Self, OpenError> {
-        let rest = text
-            .strip_prefix(PREFIX)
-            .ok_or(OpenError::Malformed("missing `envsafe:` prefix"))?;
-        let (version, body) = rest
-            .split_once(':')
-            .ok_or(OpenError::Malformed("missing version"))?;
-        if version != "v1" {
-            return Err(OpenError::UnknownVersion(
-                version.chars().take(16).collect(),
-            ));
-        }
-        let raw = URL_SAFE_NO_PAD
-            .decode(body)
-            .map_err(|_| OpenError::Malformed("invalid base64"))?;
+        let mut raw = Vec::new();
+        decode_into(v1_body(text)?, &mut raw)?;
         if raw.len() < 32 + 24 + TAG_LEN {
             return Err(OpenError::Malformed("too short"));
         }
@@ -61,4 +49,27 @@ impl Envelope {
             ciphertext: raw[56..].to_vec(),
         })
     }
+}
+
+/// The base64 body of a v1 value; an error names what is wrong.
+pub fn v1_body(text: &str) -> Result<&str, OpenError> {
+    let rest = text
+        .strip_prefix(PREFIX)
+        .ok_or(OpenError::Malformed("missing `envsafe:` prefix"))?;
+    let (version, body) = rest
+        .split_once(':')
+        .ok_or(OpenError::Malformed("missing version"))?;
+    if version != "v1" {
+        return Err(OpenError::UnknownVersion(
+            version.chars().take(16).collect(),
+        ));
+    }
+    Ok(body)
+}
+
+/// Decodes a v1 body (`eph_pub ‖ nonce ‖ ciphertext‖tag`) into `out`.
+pub fn decode_into(body: &str, out: &mut Vec<u8>) -> Result<(), OpenError> {
+    URL_SAFE_NO_PAD
+        .decode_vec(body, out)
+        .map_err(|_| OpenError::Malformed("invalid base64"))
 }

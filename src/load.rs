@@ -47,7 +47,7 @@ impl Openers<'_> {
             return Ok(&mut self.open[i]);
         }
         let key = self.keys.find(env, public, file)?;
-        self.open.push(Opener::new(key));
+        self.open.push(Opener::with_public(key, *public));
         Ok(self.open.last_mut().expect("just pushed"))
     }
 }

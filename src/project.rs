@@ -99,6 +99,13 @@ impl Project {
         {
             return env;
         }
+        let any_key = std::env::vars_os().any(|(k, _)| {
+            k.to_string_lossy()
+                .starts_with(env_vars::ENVSAFE_PRIVATE_KEY_PREFIX)
+        });
+        if !any_key {
+            return "development".into();
+        }
         let with_keys: Vec<String> = self
             .environments()
             .into_iter()

@@ -54,7 +54,7 @@ fn ensure_header(
     let key = PrivateKey::generate();
     let public = key.public();
     keys::store(sink.keys_file, env, &key)?;
-    out.added_gitignore = keys::ensure_gitignored(sink.gitignore_root)?;
+    out.added_gitignore = keys::ensure_gitignored(sink.gitignore_root, sink.keys_file)?;
     doc.prepend(&header::render(&public, env));
     out.new_key = Some(public.to_string());
     Ok(public)
@@ -186,7 +186,8 @@ pub fn decrypt(
         };
         if opener.is_none() {
             let file_env = h.env.as_deref().unwrap_or(env);
-            opener = Some(Opener::new(keys.find(file_env, &h.public_key, path)?));
+            let key = keys.find(file_env, &h.public_key, path)?;
+            opener = Some(Opener::with_public(key, h.public_key));
         }
         let plain = opener
             .as_mut()

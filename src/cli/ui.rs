@@ -41,16 +41,19 @@ impl Ui {
         let _ = writeln!(o, "{text}");
     }
 
-    /// Raw bytes on stdout (no newline added).
+    /// Values on stdout exactly as given (no newline added). Not through
+    /// anstream: stripping escape sequences would corrupt a value.
     pub fn out_raw(&self, text: &str) {
-        let mut o = anstream::stdout().lock();
+        let mut o = std::io::stdout().lock();
         let _ = o.write_all(text.as_bytes());
         let _ = o.flush();
     }
 
     /// A JSON document on stdout.
     pub fn json(&self, value: &serde_json::Value) {
-        self.out(&serde_json::to_string_pretty(value).expect("JSON values serialize"));
+        let mut text = serde_json::to_string_pretty(value).expect("JSON values serialize");
+        text.push('\n');
+        self.out_raw(&text);
     }
 
     /// A status line on stderr, unless --quiet.

@@ -8,8 +8,8 @@ mod keys;
 
 use std::fmt;
 
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use chacha20poly1305::aead::{Aead, AeadInPlace, KeyInit, Payload};
+use chacha20poly1305::{Tag, XChaCha20Poly1305, XNonce};
 use hkdf::Hkdf;
 use rand_core::{OsRng, RngCore};
 use sha2::Sha256;
@@ -130,20 +130,31 @@ impl Sealer {
 }
 
 /// Opens values sealed to one private key, caching the derived key per
-/// ephemeral public key.
+/// ephemeral public key and reusing its buffers across values.
 pub struct Opener {
     key: PrivateKey,
     public: PublicKey,
     cache: Vec<([u8; 32], XChaCha20Poly1305)>,
+    aad: Vec<u8>,
+    buf: Zeroizing<Vec<u8>>,
 }
 
 impl Opener {
     pub fn new(key: PrivateKey) -> Self {
         let public = key.public();
+        Self::with_public(key, public)
+    }
+
+    /// For a key whose public half the caller already computed (lookup
+    /// does, to match it): saves one scalar multiplication.
+    pub fn with_public(key: PrivateKey, public: PublicKey) -> Self {
+        debug_assert!(key.public() == public);
         Self {
             key,
             public,
             cache: Vec::new(),
+            aad: V1_PREFIX.as_bytes().to_vec(),
+            buf: Zeroizing::new(Vec::new()),
         }
     }
 
@@ -151,43 +162,47 @@ impl Opener {
         &self.public
     }
 
-    fn cipher(&mut self, eph_pub: &[u8; 32]) -> Result<&XChaCha20Poly1305, OpenError> {
-        let at = match self.cache.iter().position(|(e, _)| e == eph_pub) {
-            Some(at) => at,
-            None => {
-                let shared = self
-                    .key
-                    .0
-                    .diffie_hellman(&x25519_dalek::PublicKey::from(*eph_pub));
-                let k = derive(&shared, eph_pub, &self.public)
-                    .ok_or(OpenError::Malformed("invalid ephemeral key"))?;
-                self.cache
-                    .push((*eph_pub, XChaCha20Poly1305::new(k.as_ref().into())));
-                self.cache.len() - 1
-            }
-        };
-        Ok(&self.cache[at].1)
+    fn cipher_index(&mut self, eph_pub: &[u8; 32]) -> Result<usize, OpenError> {
+        if let Some(at) = self.cache.iter().position(|(e, _)| e == eph_pub) {
+            return Ok(at);
+        }
+        let shared = self
+            .key
+            .0
+            .diffie_hellman(&x25519_dalek::PublicKey::from(*eph_pub));
+        let k = derive(&shared, eph_pub, &self.public)
+            .ok_or(OpenError::Malformed("invalid ephemeral key"))?;
+        self.cache
+            .push((*eph_pub, XChaCha20Poly1305::new(k.as_ref().into())));
+        Ok(self.cache.len() - 1)
     }
 
     /// Opens `text` (`envsafe:v1:…`) sealed for variable `name`.
     pub fn open(&mut self, name: &str, text: &str) -> Result<SecretValue, OpenError> {
-        let env = Envelope::decode(text)?;
-        let aad = aad(name);
-        let plain = self
-            .cipher(&env.eph_pub)?
-            .decrypt(
-                XNonce::from_slice(&env.nonce),
-                Payload {
-                    msg: &env.ciphertext,
-                    aad: &aad,
-                },
+        let body = crate::envelope::v1_body(text)?;
+        self.buf.clear();
+        crate::envelope::decode_into(body, &mut self.buf)?;
+        if self.buf.len() < 32 + 24 + 16 {
+            return Err(OpenError::Malformed("too short"));
+        }
+        let eph_pub: [u8; 32] = self.buf[..32].try_into().expect("length checked");
+        let at = self.cipher_index(&eph_pub)?;
+        self.aad.truncate(V1_PREFIX.len());
+        self.aad.extend_from_slice(name.as_bytes());
+        let (head, rest) = self.buf.split_at_mut(56);
+        let (ciphertext, tag) = rest.split_at_mut(rest.len() - 16);
+        self.cache[at]
+            .1
+            .decrypt_in_place_detached(
+                XNonce::from_slice(&head[32..56]),
+                &self.aad,
+                ciphertext,
+                Tag::from_slice(tag),
             )
             .map_err(|_| OpenError::Authentication)?;
-        String::from_utf8(plain).map(SecretValue::new).map_err(|e| {
-            let mut bytes = e.into_bytes();
-            zeroize::Zeroize::zeroize(&mut bytes);
-            OpenError::NotUtf8
-        })
+        std::str::from_utf8(ciphertext)
+            .map(SecretValue::from)
+            .map_err(|_| OpenError::NotUtf8)
     }
 }
 

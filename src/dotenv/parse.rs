@@ -116,11 +116,27 @@ impl<'a> Cursor<'a> {
 
     /// Scans a quoted value from the opening quote; multi-line allowed.
     /// Returns the end of the inner text (position of the closing quote).
+    /// Jumps between special bytes with memchr: sealed values are long.
     fn quoted(&mut self, quote: u8, escapes: bool) -> Result<usize, SyntaxError> {
         let open = self.pos;
         let (open_line, open_line_start) = (self.line, self.line_start);
         self.pos += 1;
         loop {
+            let rest = &self.src[self.pos..];
+            let next = if escapes {
+                memchr::memchr3(quote, b'\\', b'\n', rest)
+            } else {
+                memchr::memchr2(quote, b'\n', rest)
+            };
+            let seg = next.unwrap_or(rest.len());
+            // A lone `\r` (old Mac line ending) inside the value is a line break.
+            for cr in memchr::memchr_iter(b'\r', &rest[..seg]) {
+                if rest.get(cr + 1) != Some(&b'\n') {
+                    self.line += 1;
+                    self.line_start = self.pos + cr + 1;
+                }
+            }
+            self.pos += seg;
             match self.peek() {
                 None => {
                     self.line = open_line;
@@ -137,14 +153,13 @@ impl<'a> Cursor<'a> {
                     self.pos += 1;
                     return Ok(end);
                 }
-                Some(b'\\') if escapes => {
+                Some(b'\\') => {
                     self.pos += 1;
                     if !self.at_eol() {
                         self.pos += 1;
                     }
                 }
-                Some(b'\n' | b'\r') => self.eat_eol(),
-                Some(_) => self.pos += 1,
+                Some(_) => self.eat_eol(), // `\n`
             }
         }
     }

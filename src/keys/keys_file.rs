@@ -73,17 +73,35 @@ pub fn store(path: &Path, env: &str, key: &PrivateKey) -> Result<()> {
     fsutil::atomic_write(path, rendered.expose().as_bytes(), Some(PRIVATE_MODE))
 }
 
-/// Makes sure `.env.keys` is listed in the `.gitignore` at `root`.
-/// Returns true when it added the line.
-pub fn ensure_gitignored(root: &Path) -> Result<bool> {
+/// Makes sure the keys file at `keys_file` is git-ignored by the
+/// `.gitignore` at `root`: `.env.keys` (any directory) for the usual name,
+/// else the file's path from the root. A keys file outside the root is left
+/// alone. Returns true when it added a line.
+pub fn ensure_gitignored(root: &Path, keys_file: &Path) -> Result<bool> {
+    let rel = if root.as_os_str().is_empty() {
+        Some(keys_file)
+    } else {
+        keys_file.strip_prefix(root).ok()
+    };
+    let Some(rel) = rel.filter(|r| !r.is_absolute() && !r.starts_with("..")) else {
+        return Ok(false);
+    };
+    let entry = if rel.file_name().is_some_and(|n| n == ".env.keys") {
+        ".env.keys".to_string()
+    } else {
+        format!("/{}", rel.display())
+    };
     let path = root.join(".gitignore");
     let _lock = DirLock::for_file(&path)?;
     let text = fsutil::read_optional(&path)?.unwrap_or_default();
     let covered = text.lines().map(str::trim).any(|l| {
-        matches!(
-            l,
-            ".env.keys" | "/.env.keys" | "**/.env.keys" | "*.keys" | ".env*" | ".env.*"
-        )
+        l == entry
+            || l == entry.trim_start_matches('/')
+            || (entry == ".env.keys"
+                && matches!(
+                    l,
+                    "/.env.keys" | "**/.env.keys" | "*.keys" | ".env*" | ".env.*"
+                ))
     });
     if covered {
         return Ok(false);
@@ -92,7 +110,9 @@ pub fn ensure_gitignored(root: &Path) -> Result<bool> {
     if !out.is_empty() && !out.ends_with('\n') {
         out.push('\n');
     }
-    out.push_str("# envsafe: local private keys, never committed\n.env.keys\n");
+    out.push_str("# envsafe: local private keys, never committed\n");
+    out.push_str(&entry);
+    out.push('\n');
     fsutil::atomic_write(&path, out.as_bytes(), None)?;
     Ok(true)
 }

@@ -57,8 +57,13 @@ pub fn set(ctx: &Ctx, name: &str, value: Option<String>, plain: bool) -> CmdResu
         ctx.ui
             .status(&format!("created a keypair for {header_env}: {key}"));
         let (keys_file, _) = ctx.sink();
+        let ignored = if out.added_gitignore {
+            "; added to .gitignore"
+        } else {
+            ""
+        };
         ctx.ui.status(&format!(
-            "private key written to {} (git-ignored)",
+            "private key written to {} (mode 0600{ignored}): never commit it",
             keys_file.display()
         ));
     }

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds envsafe and runs the bundled example: lists the files (no key
+# needed), then runs a command with the decrypted environment — the way a
+# deployed container does, with only ENVSAFE_PRIVATE_KEY_DEVELOPMENT set.
+set -euo pipefail
+cd "$(dirname "$0")"
+cargo build --release --quiet
+envsafe=../../target/release/envsafe
+# The DEMO key is committed on purpose; real keys never are.
+ENVSAFE_PRIVATE_KEY_DEVELOPMENT=$(sed -n 's/^ENVSAFE_PRIVATE_KEY_DEVELOPMENT=//p' DEMO.env.keys)
+export ENVSAFE_PRIVATE_KEY_DEVELOPMENT
+"$envsafe" ls
+echo
+"$envsafe" run -- sh -c 'echo "app listening on $PUBLIC_URL (log level $LOG_LEVEL)"; echo "database: ${DATABASE_URL%%:*}://… (${#DATABASE_URL} characters), token: ${#API_TOKEN} characters"'
