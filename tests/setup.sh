@@ -11,3 +11,6 @@ fi
 if [ ! -d tests/dotenvx/node_modules/@dotenvx/dotenvx ]; then
   npm ci --prefix tests/dotenvx --no-audit --no-fund --loglevel=error >/dev/null
 fi
+if ! python3 -c "import nacl, cryptography" 2>/dev/null; then
+  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore pynacl cryptography
+fi

@@ -11,7 +11,21 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 /// (`NAME="envsafe:v1:…"`). Anyone with an environment's public key can add
 /// a value; only holders of its private key can read them.
 #[derive(Debug, Parser)]
-#[command(name = "envsafe", version, max_term_width = 100)]
+#[command(
+    name = "envsafe",
+    version,
+    max_term_width = 100,
+    after_long_help = "\
+Private keys are looked up in order, a key that does not match is skipped:
+  ENVSAFE_PRIVATE_KEY_<ENV>, ENVSAFE_PRIVATE_KEY (comma-separated lists allowed),
+  --keys-file, .env.keys beside the env file, .env.keys at the project root.
+
+Environment variables: ENVSAFE_ENV (environment), ENVSAFE_PRIVATE_KEY[_<ENV>], NO_COLOR.
+
+Exit codes: 0 ok, 1 error, 2 usage, 3 validation failed, 4 key or decryption error,
+126/127 the command given to `run` could not be executed / was not found;
+otherwise `run` exits with the command's own code."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,

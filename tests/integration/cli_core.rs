@@ -293,3 +293,44 @@ fn keygen_prints_an_age_keypair() {
     assert!(lines.next().unwrap().starts_with("# public key: age1"));
     assert!(lines.next().unwrap().starts_with("AGE-SECRET-KEY-1"));
 }
+
+#[test]
+fn concurrent_sets_all_land() {
+    let p = init_with_db_and_port();
+    let children: Vec<_> = (0..16)
+        .map(|i| {
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("envsafe"))
+                .args(["-q", "set", &format!("PARALLEL_{i}"), &format!("v{i}")])
+                .current_dir(p.path())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&mut p.envsafe(&["get", "--json"]))).unwrap();
+    for i in 0..16 {
+        assert_eq!(json[format!("PARALLEL_{i}")], format!("v{i}"));
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(p.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".envsafe-tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temp files left: {leftovers:?}");
+}
+
+#[test]
+fn set_warns_when_a_later_file_shadows_the_value() {
+    let p = Project::new();
+    p.write("envsafe.toml", "[environments.development]\nfiles = [\"env.public\", \".env\"]\n");
+    p.write("env.public", "PORT=1\n");
+    p.envsafe(&["set", "PORT", "2"]).assert().success();
+    p.envsafe(&["set", "--plain", "PORT", "3"]).assert().success().stderr(
+        "warning: PORT is also set in .env, which loads later and wins; \
+         remove it there with `envsafe -f .env unset PORT`\nset PORT in env.public (plain)\n",
+    );
+    assert_eq!(p.read("env.public"), "PORT=3\n");
+}

@@ -5,5 +5,6 @@ mod age_interop;
 mod cli_core;
 mod cli_errors;
 mod dotenv_diff;
+mod help;
 mod support;
 mod vectors;

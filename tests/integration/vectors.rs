@@ -231,3 +231,23 @@ fn fixed_key_text(raw: [u8; 32]) -> String {
         .unwrap()
         .to_uppercase()
 }
+
+/// The vectors also open with an implementation written from SECURITY.md
+/// alone (Python: PyNaCl + cryptography), so they pin the construction, not
+/// just this crate's behaviour.
+#[test]
+fn an_independent_implementation_agrees() {
+    let out = std::process::Command::new("python3")
+        .arg(dir().join("verify.py"))
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "verify.py failed (run `bash tests/setup.sh` for pynacl/cryptography):\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    let n = std::fs::read_dir(dir()).unwrap().flatten().filter(|e| e.path().extension().is_some_and(|x| x == "json")).count();
+    assert_eq!(said.trim(), format!("{n} vectors checked independently"));
+}

@@ -73,6 +73,15 @@ pub fn set(ctx: &Ctx, name: &str, value: Option<String>, plain: bool) -> CmdResu
             out.plain_left
         ));
     }
+    if ctx.global.file.is_empty() {
+        for later in shadowing_files(ctx, &env, &path, name)? {
+            ctx.ui.warn(&format!(
+                "{name} is also set in {0}, which loads later and wins; \
+                 remove it there with `envsafe -f {0} unset {name}`",
+                later.display()
+            ));
+        }
+    }
     let how = if plain { "plain" } else { "encrypted" };
     ctx.ui.status(&format!("set {name} in {shown} ({how})"));
     if ctx.ui.json {
@@ -82,6 +91,29 @@ pub fn set(ctx: &Ctx, name: &str, value: Option<String>, plain: bool) -> CmdResu
         }));
     }
     Ok(())
+}
+
+/// Files of `env` loaded after `path` that also define `name`.
+fn shadowing_files(
+    ctx: &Ctx,
+    env: &str,
+    path: &std::path::Path,
+    name: &str,
+) -> Result<Vec<std::path::PathBuf>, Failure> {
+    let files = ctx.files(env)?;
+    let Some(at) = files.iter().position(|f| f == path) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for later in &files[at + 1..] {
+        if let Some(text) = envsafe::fsutil::read_optional(later)? {
+            let doc = envsafe::dotenv::Document::parse(later, text)?;
+            if doc.get(name).is_some() {
+                out.push(later.clone());
+            }
+        }
+    }
+    Ok(out)
 }
 
 pub fn unset(ctx: &Ctx, name: &str) -> CmdResult {
