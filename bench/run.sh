@@ -32,11 +32,16 @@ for n in 100 10000; do
   make_project "$WORK/p$n" "$n"
   ( cd "$WORK/p$n"
     hyperfine -N --warmup 20 --runs "$RUNS" --export-json "$WORK/run$n.json" \
-      "true" "$BIN run -- true" >/dev/null )
+      "true" "$BIN --version" "$BIN run -- true" >/dev/null )
   bare=$(median_ms "$WORK/run$n.json" 0)
-  with=$(median_ms "$WORK/run$n.json" 1)
-  added=$(python3 -c "print(f'{$with-$bare:.3f}')")
-  printf 'run -- true, %5d encrypted values: median %8s ms (bare true %s ms) -> adds %s ms\n' "$n" "$with" "$bare" "$added"
+  start=$(median_ms "$WORK/run$n.json" 1)
+  with=$(median_ms "$WORK/run$n.json" 2)
+  python3 - "$n" "$bare" "$start" "$with" <<'PY'
+import sys
+n, bare, start, run = int(sys.argv[1]), *map(float, sys.argv[2:])
+print(f"run -- true, {n:5d} encrypted values: median {run:7.3f} ms, bare true {bare:.3f} ms"
+      f" -> adds {run - bare:.3f} ms   (envsafe --version alone: {start:.3f} ms)")
+PY
 done
 ( cd "$WORK/p10000"
   hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$WORK/set.json" \

@@ -49,17 +49,17 @@ impl Config {
         })
     }
 
-    /// The text `init` writes for these environments.
-    pub fn template(envs: &[String]) -> String {
-        let mut out = String::from(
-            "# envsafe configuration: environments, and later the schema ([vars.NAME])\n\
-             # and deploy targets ([targets.NAME]).\n",
-        );
-        for env in envs {
-            let file = default_file(env);
-            out.push_str(&format!("\n[environments.{env}]\nfiles = [\"{file}\"]\n"));
-        }
-        out
+    /// The comment `init` puts at the top of a new envsafe.toml.
+    pub const TEMPLATE_HEAD: &'static str =
+        "# envsafe configuration: environments, and later the schema ([vars.NAME])\n\
+         # and deploy targets ([targets.NAME]).\n";
+
+    /// The `[environments.NAME]` section `init` writes for `env`.
+    pub fn template_env(env: &str) -> String {
+        format!(
+            "\n[environments.{env}]\nfiles = [\"{}\"]\n",
+            default_file(env)
+        )
     }
 }
 

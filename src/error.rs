@@ -68,9 +68,6 @@ pub enum Error {
         tried: Vec<String>,
     },
 
-    #[error("{source_name}: not a valid private key: {reason}")]
-    InvalidPrivateKey { source_name: String, reason: String },
-
     #[error("{at}: not a valid public key in the envsafe header: {reason}")]
     InvalidPublicKey { at: Location, reason: String },
 
@@ -98,16 +95,12 @@ pub enum Error {
 
     #[error("no env file found for environment `{env}` (looked for {})", files.join(", "))]
     NoFiles { env: String, files: Vec<String> },
-
-    #[error("{}: refusing to overwrite an existing file", path.display())]
-    Exists { path: PathBuf },
 }
 
 impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::KeyNotFound { .. }
-            | Error::InvalidPrivateKey { .. }
             | Error::KeysFilePermissions { .. }
             | Error::Decrypt { .. }
             | Error::NoHeader { .. } => ErrorKind::Key,
@@ -133,9 +126,6 @@ impl Error {
                 "set {} to the private key, or add it to .env.keys (ask a key holder)",
                 crate::env_vars::private_key_var(env)
             ),
-            Error::InvalidPrivateKey { .. } => {
-                "a private key looks like AGE-SECRET-KEY-1… (see `envsafe keygen`)".into()
-            }
             Error::InvalidPublicKey { .. } => {
                 "the header must read `#@envsafe public-key=age1… env=NAME`".into()
             }
@@ -160,7 +150,6 @@ impl Error {
             Error::NoFiles { .. } => {
                 "create one with `envsafe init` or `envsafe set NAME`, or pass -e / -f".into()
             }
-            Error::Exists { .. } => "remove it first, or choose another path".into(),
             Error::Io { .. } | Error::NulInValue { .. } => return None,
         })
     }

@@ -121,9 +121,8 @@ pub fn atomic_write(path: &Path, contents: &[u8], mode: Option<u32>) -> Result<(
 }
 
 /// Refuses a keys file that group or others can read or write, as ssh does.
-pub fn check_private_permissions(path: &Path) -> Result<()> {
+fn check_mode(path: &Path, meta: &fs::Metadata) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    let meta = fs::metadata(path).map_err(io_err(path))?;
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
         return Err(Error::KeysFilePermissions {
@@ -132,4 +131,26 @@ pub fn check_private_permissions(path: &Path) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// Reads a file that holds private keys, if it exists: the mode is checked
+/// on the open file, so what is read is what was checked.
+pub fn read_private(path: &Path) -> Result<Option<crate::SecretValue>> {
+    use std::io::Read;
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(Error::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+        }
+    };
+    check_mode(path, &file.metadata().map_err(io_err(path))?)?;
+    let mut text = String::new();
+    let read = file.read_to_string(&mut text).map_err(io_err(path));
+    let text = crate::SecretValue::new(text);
+    read?;
+    Ok(Some(text))
 }

@@ -238,6 +238,20 @@ mod tests {
     }
 
     proptest! {
+        /// Untrusted input: any text, or any bytes behind a valid prefix,
+        /// gives an error and never a panic.
+        #[test]
+        fn open_never_panics(text in "\\PC{0,120}", raw in proptest::collection::vec(any::<u8>(), 0..200), name in "[A-Z_]{0,8}") {
+            use base64::Engine;
+            let mut opener = Opener::new(PrivateKey::generate());
+            prop_assert!(opener.open(&name, &text).is_err());
+            let encoded = format!(
+                "envsafe:v1:{}",
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&raw)
+            );
+            prop_assert!(opener.open(&name, &encoded).is_err());
+        }
+
         #[test]
         fn seal_open_round_trip(name in "[A-Za-z_][A-Za-z0-9_]{0,20}", value in "\\PC{0,200}") {
             let k = PrivateKey::generate();

@@ -319,5 +319,20 @@ impl Document {
     }
 }
 
+/// A document may hold private keys (a keys file) or plaintext (during
+/// `decrypt`): its text is wiped when it goes.
+impl Drop for Document {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.source.zeroize();
+        self.prefix.zeroize();
+        for item in &mut self.items {
+            if let Text::Owned(s) = &mut item.text {
+                s.zeroize();
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -189,7 +189,7 @@ proptest! {
     }
 
     #[test]
-    fn any_input_either_parses_and_renders_identically_or_errors(src in "[ -~\\n\\r\\t]{0,200}") {
+    fn any_input_either_parses_and_renders_identically_or_errors(src in "[ -~\\n\\r\\t]{0,200}|\\PC{0,80}|(\u{feff})?[A-Z=\"'`#$ \\\\\\n\\r{}:-]{0,60}") {
         if let Ok(d) = Document::parse(Path::new(".env"), src.clone()) {
             prop_assert_eq!(d.render(), src);
         }

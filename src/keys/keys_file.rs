@@ -16,11 +16,9 @@ pub(super) fn read_entries(
     path: &Path,
     env: &str,
 ) -> Result<Result<Vec<SecretValue>, &'static str>> {
-    let Some(text) = fsutil::read_optional(path)? else {
+    let Some(text) = fsutil::read_private(path)? else {
         return Ok(Err("no such file"));
     };
-    let text = SecretValue::new(text);
-    fsutil::check_private_permissions(path)?;
     let doc = Document::parse(path, text.expose().to_owned())?;
     let wanted = env_vars::private_key_var(env);
     let found: Vec<SecretValue> = [wanted.as_str(), ENVSAFE_PRIVATE_KEY]
@@ -40,11 +38,8 @@ pub(super) fn read_entries(
 /// one (`new,old`), so nothing that could still decrypt is lost.
 pub fn store(path: &Path, env: &str, key: &PrivateKey) -> Result<()> {
     let _lock = DirLock::for_file(path)?;
-    let mut doc = match fsutil::read_optional(path)? {
-        Some(text) => {
-            fsutil::check_private_permissions(path)?;
-            Document::parse(path, text)?
-        }
+    let mut doc = match fsutil::read_private(path)? {
+        Some(text) => Document::parse(path, text.expose().to_owned())?,
         None => {
             let mut d = Document::empty(path);
             d.prepend(

@@ -325,12 +325,18 @@ fn concurrent_sets_all_land() {
 #[test]
 fn set_warns_when_a_later_file_shadows_the_value() {
     let p = Project::new();
-    p.write("envsafe.toml", "[environments.development]\nfiles = [\"env.public\", \".env\"]\n");
+    p.write(
+        "envsafe.toml",
+        "[environments.development]\nfiles = [\"env.public\", \".env\"]\n",
+    );
     p.write("env.public", "PORT=1\n");
     p.envsafe(&["set", "PORT", "2"]).assert().success();
-    p.envsafe(&["set", "--plain", "PORT", "3"]).assert().success().stderr(
-        "warning: PORT is also set in .env, which loads later and wins; \
+    p.envsafe(&["set", "--plain", "PORT", "3"])
+        .assert()
+        .success()
+        .stderr(
+            "warning: PORT is also set in .env, which loads later and wins; \
          remove it there with `envsafe -f .env unset PORT`\nset PORT in env.public (plain)\n",
-    );
+        );
     assert_eq!(p.read("env.public"), "PORT=3\n");
 }

@@ -20,7 +20,10 @@ fn help_texts_match_their_snapshots() {
         let mut args: Vec<&str> = cmd.split_whitespace().collect();
         args.push("--help");
         let text = stdout(p.envsafe(&args).env("COLUMNS", "100"));
-        let file = dir.join(format!("{}.txt", if cmd.is_empty() { "envsafe" } else { cmd }));
+        let file = dir.join(format!(
+            "{}.txt",
+            if cmd.is_empty() { "envsafe" } else { cmd }
+        ));
         if update {
             std::fs::create_dir_all(&dir).unwrap();
             std::fs::write(&file, &text).unwrap();
@@ -28,5 +31,8 @@ fn help_texts_match_their_snapshots() {
             stale.push(file.display().to_string());
         }
     }
-    assert!(stale.is_empty(), "help changed; review and run with UPDATE_SNAPSHOTS=1: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "help changed; review and run with UPDATE_SNAPSHOTS=1: {stale:?}"
+    );
 }

@@ -248,6 +248,10 @@ fn an_independent_implementation_agrees() {
         String::from_utf8_lossy(&out.stderr)
     );
     let said = String::from_utf8_lossy(&out.stdout);
-    let n = std::fs::read_dir(dir()).unwrap().flatten().filter(|e| e.path().extension().is_some_and(|x| x == "json")).count();
+    let n = std::fs::read_dir(dir())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .count();
     assert_eq!(said.trim(), format!("{n} vectors checked independently"));
 }

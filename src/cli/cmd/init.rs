@@ -30,22 +30,15 @@ pub fn run(ctx: &Ctx) -> CmdResult {
         .cloned()
         .collect();
     if !missing.is_empty() {
-        let text = match &existing {
-            None => Config::template(&missing),
-            Some(old) => {
-                let mut t = old.clone();
-                if !t.ends_with('\n') {
-                    t.push('\n');
-                }
-                t.push_str(
-                    Config::template(&missing)
-                        .split_once("\n\n")
-                        .map_or("", |x| x.1),
-                );
-                t.replace("\n[environments.", "\n\n[environments.")
-                    .replace("\n\n\n", "\n\n")
-            }
-        };
+        let mut text = existing
+            .clone()
+            .unwrap_or_else(|| Config::TEMPLATE_HEAD.to_string());
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        for env in &missing {
+            text.push_str(&Config::template_env(env));
+        }
         let _lock = fsutil::DirLock::for_file(&toml_path)?;
         fsutil::atomic_write(&toml_path, text.as_bytes(), None)?;
         ctx.ui.status(&format!(

@@ -21,6 +21,23 @@ pub fn require_some_file(env: &str, files: &[PathBuf], loaded: &Loaded) -> CmdRe
     Ok(())
 }
 
+/// Finds `program` on PATH as execvp would, with a `stat` per directory.
+/// Letting exec search would copy the whole (large) environment into the
+/// kernel once per failed directory.
+fn resolve(program: &OsString) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    if program.as_encoded_bytes().contains(&b'/') {
+        return Some(PathBuf::from(program));
+    }
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| {
+            std::fs::metadata(candidate)
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
+
 pub fn run(ctx: &Ctx, override_process: bool, command: Vec<OsString>) -> CmdResult {
     let env = ctx.env()?;
     let files = ctx.files(&env)?;
@@ -30,7 +47,15 @@ pub fn run(ctx: &Ctx, override_process: bool, command: Vec<OsString>) -> CmdResu
         ctx.ui
             .warn(&format!("{} does not exist (skipped)", m.display()));
     }
-    let mut cmd = std::process::Command::new(&command[0]);
+    let program = command[0].to_string_lossy().into_owned();
+    let Some(resolved) = resolve(&command[0]) else {
+        return Err(Failure::Exec {
+            code: 127,
+            message: format!("command not found: {program}"),
+        });
+    };
+    let mut cmd = std::process::Command::new(resolved);
+    cmd.arg0(&command[0]);
     cmd.args(&command[1..]);
     let mut applied = 0;
     for (name, value) in &loaded.vars {
@@ -53,7 +78,6 @@ pub fn run(ctx: &Ctx, override_process: bool, command: Vec<OsString>) -> CmdResu
         files.len() - loaded.missing.len()
     ));
     let err = cmd.exec();
-    let program = command[0].to_string_lossy();
     Err(match err.kind() {
         std::io::ErrorKind::NotFound => Failure::Exec {
             code: 127,
