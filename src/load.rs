@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::crypto::{Opener, PublicKey};
-use crate::dotenv::Document;
+use crate::dotenv::{Document, Entry};
 use crate::error::{Error, Location, Result};
-use crate::header;
+use crate::header::{self, Header};
 use crate::keys::KeyLookup;
 use crate::{fsutil, SecretValue};
 
@@ -34,14 +34,24 @@ impl Loaded {
     }
 }
 
-/// Openers for each public key seen, so a key is looked up once.
-struct Openers<'a> {
+/// Opens sealed values, looking each file's key up once (by public key).
+/// `load` and `write::decrypt` share it, so both fail the same way.
+pub(crate) struct Openers<'a> {
     keys: &'a KeyLookup,
+    /// The environment to assume for a header without `env=`.
     env: &'a str,
     open: Vec<Opener>,
 }
 
-impl Openers<'_> {
+impl<'a> Openers<'a> {
+    pub(crate) fn new(keys: &'a KeyLookup, env: &'a str) -> Self {
+        Self {
+            keys,
+            env,
+            open: Vec::new(),
+        }
+    }
+
     fn for_key(&mut self, public: &PublicKey, env: &str, file: &Path) -> Result<&mut Opener> {
         if let Some(i) = self.open.iter().position(|o| o.public() == public) {
             return Ok(&mut self.open[i]);
@@ -50,17 +60,41 @@ impl Openers<'_> {
         self.open.push(Opener::with_public(key, *public));
         Ok(self.open.last_mut().expect("just pushed"))
     }
+
+    /// Opens `sealed`, the value of `entry` in the file at `path`.
+    pub(crate) fn open_entry(
+        &mut self,
+        path: &Path,
+        header: Option<&Header>,
+        entry: &Entry<'_>,
+        sealed: &str,
+    ) -> Result<SecretValue> {
+        let Some(h) = header else {
+            return Err(Error::NoHeader {
+                path: path.to_path_buf(),
+                name: entry.name.into(),
+            });
+        };
+        let env = h.env.as_deref().unwrap_or(self.env).to_owned();
+        self.for_key(&h.public_key, &env, path)?
+            .open(entry.name, sealed)
+            .map_err(|reason| Error::Decrypt {
+                at: Location {
+                    path: path.to_path_buf(),
+                    line: entry.line,
+                    col: entry.col,
+                },
+                name: entry.name.into(),
+                reason,
+            })
+    }
 }
 
 /// Loads `files` of environment `env`.
 pub fn load(env: &str, files: &[PathBuf], keys: &KeyLookup, opts: LoadOptions) -> Result<Loaded> {
     let mut out = Loaded::default();
     let mut index: HashMap<String, usize> = HashMap::new();
-    let mut openers = Openers {
-        keys,
-        env,
-        open: Vec::new(),
-    };
+    let mut openers = Openers::new(keys, env);
     for path in files {
         let Some(text) = fsutil::read_optional(path)? else {
             out.missing.push(path.clone());
@@ -70,26 +104,7 @@ pub fn load(env: &str, files: &[PathBuf], keys: &KeyLookup, opts: LoadOptions) -
         let header = header::find(&doc)?;
         for entry in doc.entries() {
             let value = if let Some(sealed) = entry.sealed() {
-                let at = || Location {
-                    path: path.clone(),
-                    line: entry.line,
-                    col: entry.col,
-                };
-                let Some(h) = &header else {
-                    return Err(Error::NoHeader {
-                        path: path.clone(),
-                        name: entry.name.into(),
-                    });
-                };
-                let file_env = h.env.as_deref().unwrap_or(openers.env).to_owned();
-                openers
-                    .for_key(&h.public_key, &file_env, path)?
-                    .open(entry.name, sealed)
-                    .map_err(|reason| Error::Decrypt {
-                        at: at(),
-                        name: entry.name.into(),
-                        reason,
-                    })?
+                openers.open_entry(path, header.as_ref(), &entry, sealed)?
             } else {
                 let lookup = |name: &str| -> Option<String> {
                     let process = || std::env::var(name).ok();

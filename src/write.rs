@@ -4,12 +4,13 @@
 
 use std::path::Path;
 
-use crate::crypto::{Opener, PrivateKey, PublicKey, Sealer};
+use crate::crypto::{PrivateKey, PublicKey, Sealer};
 use crate::dotenv::{value, Document, Quote};
 use crate::error::{Error, Location, Result};
 use crate::fsutil::{self, DirLock};
 use crate::header;
 use crate::keys::{self, KeyLookup};
+use crate::load::Openers;
 use crate::SecretValue;
 
 /// Where new keypairs are recorded.
@@ -173,36 +174,13 @@ pub fn decrypt(
     let _lock = DirLock::for_file(path)?;
     let mut doc = Document::read(path)?;
     let header = header::find(&doc)?;
-    let mut opener: Option<Opener> = None;
-    let changed = doc.map_values(|e| {
-        let Some(sealed) = e.sealed() else {
-            return Ok(None);
-        };
-        let Some(h) = &header else {
-            return Err(Error::NoHeader {
-                path: path.to_path_buf(),
-                name: e.name.into(),
-            });
-        };
-        if opener.is_none() {
-            let file_env = h.env.as_deref().unwrap_or(env);
-            let key = keys.find(file_env, &h.public_key, path)?;
-            opener = Some(Opener::with_public(key, h.public_key));
+    let mut openers = Openers::new(keys, env);
+    let changed = doc.map_values(|e| match e.sealed() {
+        Some(sealed) => {
+            let plain = openers.open_entry(path, header.as_ref(), &e, sealed)?;
+            Ok(Some(value::quote(plain.expose())))
         }
-        let plain = opener
-            .as_mut()
-            .expect("set above")
-            .open(e.name, sealed)
-            .map_err(|reason| Error::Decrypt {
-                at: Location {
-                    path: path.to_path_buf(),
-                    line: e.line,
-                    col: e.col,
-                },
-                name: e.name.into(),
-                reason,
-            })?;
-        Ok(Some(value::quote(plain.expose())))
+        None => Ok(None),
     })?;
     let rendered = SecretValue::new(doc.render());
     if in_place && changed > 0 {

@@ -25,6 +25,15 @@ fn project() -> (Project, String) {
     (p, public)
 }
 
+/// The report for a value that fails authentication.
+fn auth_failure(line: usize, col: usize, name: &str) -> String {
+    format!(
+        "error: .env:{line}:{col}: `{name}` could not be decrypted: authentication failed\n\
+         help: the value was changed, moved from another variable, or sealed to another key; \
+         set it again with `envsafe set`\n"
+    )
+}
+
 fn line_of(p: &Project, name: &str) -> usize {
     p.read(".env")
         .lines()
@@ -70,11 +79,7 @@ fn tampered_value_fails_closed() {
         .assert()
         .code(4)
         .stdout("")
-        .stderr(format!(
-            "error: .env:{line}:14: `DATABASE_URL` could not be decrypted: authentication failed\n\
-             help: the value was changed, moved from another variable, or sealed to another key; \
-             set it again with `envsafe set`\n"
-        ));
+        .stderr(auth_failure(line, 14, "DATABASE_URL"));
     assert_eq!(p.snapshot(), before);
 }
 
@@ -91,11 +96,7 @@ fn value_moved_to_another_name_fails() {
         .assert()
         .code(4)
         .stdout("")
-        .stderr(format!(
-            "error: .env:{line}:11: `OTHER_URL` could not be decrypted: authentication failed\n\
-             help: the value was changed, moved from another variable, or sealed to another key; \
-             set it again with `envsafe set`\n"
-        ));
+        .stderr(auth_failure(line, 11, "OTHER_URL"));
     assert_eq!(p.snapshot(), before);
 }
 
