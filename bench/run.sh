@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Times the real binary: `envsafe run -- true` against bare `true` with 100
-# and 10,000 encrypted values, and `set` in a 10,000-value file (fsync
-# included). Prints the medians; needs hyperfine (Debian package).
+# and 10,000 encrypted values (an interleaved A/B loop, bench/abtime.py), and
+# `set` in a 10,000-value file, fsync included (hyperfine, Debian package).
+# Prints the medians.
 # Usage: bash bench/run.sh [RUNS]   (default 200 runs per command)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,18 +31,12 @@ median_ms() { # hyperfine json, command index
 echo "envsafe $("$BIN" --version | cut -d' ' -f2), $(nproc) cores, $RUNS runs per command"
 for n in 100 10000; do
   make_project "$WORK/p$n" "$n"
-  ( cd "$WORK/p$n"
-    hyperfine -N --warmup 20 --runs "$RUNS" --export-json "$WORK/run$n.json" \
-      "true" "$BIN --version" "$BIN run -- true" >/dev/null )
-  bare=$(median_ms "$WORK/run$n.json" 0)
-  start=$(median_ms "$WORK/run$n.json" 1)
-  with=$(median_ms "$WORK/run$n.json" 2)
-  python3 - "$n" "$bare" "$start" "$with" <<'PY'
-import sys
-n, bare, start, run = int(sys.argv[1]), *map(float, sys.argv[2:])
-print(f"run -- true, {n:5d} encrypted values: median {run:7.3f} ms, bare true {bare:.3f} ms"
-      f" -> adds {run - bare:.3f} ms   (envsafe --version alone: {start:.3f} ms)")
-PY
+  # Interleaved A/B loop: `true`, `envsafe run -- true`, `true`, … so drift
+  # between batches does not land on one side (hyperfine runs them in blocks).
+  read -r bare with added < <(cd "$WORK/p$n" && python3 "$OLDPWD/bench/abtime.py" "$RUNS" -- true -- "$BIN" run -- true)
+  read -r _ start _ < <(cd "$WORK/p$n" && python3 "$OLDPWD/bench/abtime.py" "$RUNS" -- true -- "$BIN" --version)
+  printf 'run -- true, %5d encrypted values: median %7s ms, bare true %s ms -> adds %s ms   (envsafe --version alone: %s ms)\n' \
+    "$n" "$with" "$bare" "$added" "$start"
 done
 ( cd "$WORK/p10000"
   hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$WORK/set.json" \
