@@ -100,14 +100,18 @@ fn setup(global: Global) -> Result<Ctx, Failure> {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    ui::init_color(cli.global.color);
+    let Cli {
+        global,
+        mut command,
+    } = Cli::parse();
+    let global = global.merge(command.take_global());
+    ui::init_color(global.color.unwrap_or(args::Color::Auto));
     let ui = Ui {
-        quiet: cli.global.quiet,
-        verbose: cli.global.verbose,
-        json: cli.global.json,
+        quiet: global.quiet,
+        verbose: global.verbose,
+        json: global.json,
     };
-    let result = setup(cli.global).and_then(|ctx| cmd::dispatch(&ctx, cli.command));
+    let result = setup(global).and_then(|ctx| cmd::dispatch(&ctx, command));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {

@@ -340,3 +340,37 @@ fn set_warns_when_a_later_file_shadows_the_value() {
         );
     assert_eq!(p.read("env.public"), "PORT=3\n");
 }
+
+#[test]
+fn global_flags_work_before_and_after_the_command_name() {
+    let p = Project::new();
+    p.envsafe(&["-e", "production", "-q", "set", "A", "1"])
+        .assert()
+        .success()
+        .stderr("");
+    p.envsafe(&["set", "-e", "production", "--quiet", "B", "2"])
+        .assert()
+        .success()
+        .stderr("");
+    assert!(p.read(".env.production").contains("\nB=\"envsafe:v1:"));
+    // -f before and after add up; --json after the name applies.
+    p.envsafe(&["--plain", "set", "X", "1"]).assert().code(2);
+    p.write("one.env", "A=1\n").write("two.env", "B=2\n");
+    let json: serde_json::Value = serde_json::from_str(&stdout(
+        &mut p.envsafe(&["-f", "one.env", "get", "-f", "two.env", "--json"]),
+    ))
+    .unwrap();
+    assert_eq!(json, serde_json::json!({ "A": "1", "B": "2" }));
+    // A value given after the name wins: -C after points elsewhere.
+    let other = Project::new();
+    other.write(".env", "WHERE=other\n");
+    let out = stdout(&mut p.envsafe(&[
+        "-C",
+        "/nonexistent",
+        "get",
+        "-C",
+        other.path().to_str().unwrap(),
+        "WHERE",
+    ]));
+    assert_eq!(out, "other\n");
+}

@@ -13,18 +13,15 @@ use super::{CmdResult, Ctx};
 
 pub fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
     match command {
-        Command::Init => init::run(ctx),
-        Command::Keygen => keygen::run(ctx),
-        Command::Set { name, value, plain } => set::set(ctx, &name, value, plain),
-        Command::Unset { name } => set::unset(ctx, &name),
-        Command::Get { names, format } => get::run(ctx, &names, format),
-        Command::Encrypt => crypt::encrypt(ctx),
-        Command::Decrypt { stdout } => crypt::decrypt(ctx, stdout),
-        Command::Ls => ls::run(ctx),
-        Command::Run {
-            override_process,
-            command,
-        } => run::run(ctx, override_process, command),
+        Command::Init(_) => init::run(ctx),
+        Command::Keygen(_) => keygen::run(ctx),
+        Command::Set(a) => set::set(ctx, &a.0.name, a.0.value, a.0.plain),
+        Command::Unset(a) => set::unset(ctx, &a.0.name),
+        Command::Get(a) => get::run(ctx, &a.0.names, a.0.format),
+        Command::Encrypt(_) => crypt::encrypt(ctx),
+        Command::Decrypt(a) => crypt::decrypt(ctx, a.0.stdout),
+        Command::Ls(_) => ls::run(ctx),
+        Command::Run(a) => run::run(ctx, a.0.override_process, a.0.command),
     }
 }
 
