@@ -3,10 +3,10 @@
 # and 10,000 encrypted values (an interleaved A/B loop, bench/abtime.py), and
 # `set` in a 10,000-value file, fsync included (hyperfine, Debian package).
 # Prints the medians.
-# Usage: bash bench/run.sh [RUNS]   (default 200 runs per command)
+# Usage: bash bench/run.sh [RUNS]   (default 2000 runs per command)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUNS=${1:-200}
+RUNS=${1:-2000}
 command -v hyperfine >/dev/null || { echo "bench/run.sh needs hyperfine: apt-get install hyperfine" >&2; exit 1; }
 # The shipped build: static (no dynamic loader at start-up, ~0.6 ms here)
 # plus the cfgs of .cargo/config.toml (RUSTFLAGS replaces that file's flags).
