@@ -14,13 +14,35 @@ pub struct Header {
     pub env: Option<String>,
 }
 
+/// True for the `#@envsafe …` line.
+fn is_header_line(line: &str) -> bool {
+    line.trim_start_matches('\u{feff}')
+        .trim_start()
+        .strip_prefix(MARK)
+        .is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t']))
+}
+
+/// Whether the file at `path` has a header, reading only its leading
+/// comment lines (choosing a target file must not parse 10,000 values).
+pub fn file_has_header(path: &std::path::Path) -> bool {
+    use std::io::{BufRead, BufReader};
+    let Ok(f) = std::fs::File::open(path) else {
+        return false;
+    };
+    BufReader::new(f)
+        .lines()
+        .map_while(std::result::Result::ok)
+        .take_while(|l| {
+            l.trim_start_matches('\u{feff}')
+                .trim_start()
+                .starts_with('#')
+        })
+        .any(|l| is_header_line(&l))
+}
+
 /// Finds and parses the header in the file's leading comment block.
 pub fn find(doc: &Document) -> Result<Option<Header>> {
-    let Some((line, text)) = doc.leading_comments().find(|(_, l)| {
-        l.trim_start()
-            .strip_prefix(MARK)
-            .is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t']))
-    }) else {
+    let Some((line, text)) = doc.leading_comments().find(|(_, l)| is_header_line(l)) else {
         return Ok(None);
     };
     let at = |col| Location {

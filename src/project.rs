@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::config::{self, Config};
 use crate::env_vars;
 use crate::error::{Error, Result};
-use crate::fsutil;
+use crate::{fsutil, header};
 
 #[derive(Debug)]
 pub struct Project {
@@ -130,4 +130,33 @@ impl Project {
     pub fn keys_file(&self) -> PathBuf {
         self.root.join(".env.keys")
     }
+}
+
+/// The file of `files` a secret is written to (DESIGN §7): the last listed
+/// file that has an envsafe header or does not exist yet, else the last one.
+pub fn secret_target(files: &[PathBuf]) -> Option<PathBuf> {
+    if let [only] = files {
+        return Some(only.clone()); // no need to look inside
+    }
+    files
+        .iter()
+        .rev()
+        .find(|f| !f.exists() || header::file_has_header(f))
+        .or(files.last())
+        .cloned()
+}
+
+/// The file of `files` a plain value is written to (DESIGN §7): the last
+/// existing file without a header, else the secret file.
+pub fn plain_target(files: &[PathBuf]) -> Option<PathBuf> {
+    if files.len() > 1 {
+        if let Some(f) = files
+            .iter()
+            .rev()
+            .find(|f| f.exists() && !header::file_has_header(f))
+        {
+            return Some(f.clone());
+        }
+    }
+    secret_target(files)
 }

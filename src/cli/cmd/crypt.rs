@@ -36,7 +36,7 @@ pub fn decrypt(ctx: &Ctx, stdout: bool) -> CmdResult {
     let files: Vec<_> = if ctx.global.file.is_empty() {
         ctx.files(&env)?
             .into_iter()
-            .filter(|f| super::has_header(f))
+            .filter(|f| envsafe::header::file_has_header(f))
             .collect()
     } else {
         ctx.global.file.clone()

@@ -25,50 +25,16 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
     }
 }
 
-/// True when the file exists and has an envsafe header (cheap: reads only
-/// the leading comment lines).
-pub fn has_header(path: &std::path::Path) -> bool {
-    use std::io::{BufRead, BufReader};
-    let Ok(f) = std::fs::File::open(path) else {
-        return false;
-    };
-    BufReader::new(f)
-        .lines()
-        .map_while(Result::ok)
-        .take_while(|l| l.trim_start().starts_with('#') || l.starts_with('\u{feff}'))
-        .any(|l| {
-            l.trim_start_matches('\u{feff}')
-                .trim_start()
-                .starts_with("#@envsafe")
-        })
-}
-
-/// The file a secret is written to (DESIGN §7): `-f`, else the last listed
-/// file that has a header or does not exist yet, else the last listed file.
+/// The file a secret is written to (`-f`, else DESIGN §7's rule).
 pub fn secret_target(ctx: &Ctx, env: &str) -> Result<std::path::PathBuf, super::Failure> {
-    let files = ctx.files(env)?;
-    if files.len() == 1 {
-        return Ok(files[0].clone());
-    }
-    Ok(files
-        .iter()
-        .rev()
-        .find(|f| !f.exists() || has_header(f))
-        .or(files.last())
-        .cloned()
+    Ok(envsafe::project::secret_target(&ctx.files(env)?)
         .unwrap_or_else(|| ctx.project.root.join(envsafe::config::default_file(env))))
 }
 
-/// The file a plain value is written to: the last existing file without a
-/// header, else the secret file.
+/// The file a plain value is written to (`-f`, else DESIGN §7's rule).
 pub fn plain_target(ctx: &Ctx, env: &str) -> Result<std::path::PathBuf, super::Failure> {
-    let files = ctx.files(env)?;
-    if files.len() > 1 {
-        if let Some(f) = files.iter().rev().find(|f| f.exists() && !has_header(f)) {
-            return Ok(f.clone());
-        }
-    }
-    secret_target(ctx, env)
+    Ok(envsafe::project::plain_target(&ctx.files(env)?)
+        .unwrap_or_else(|| ctx.project.root.join(envsafe::config::default_file(env))))
 }
 
 /// The environment a new header names: with `-f`, the file's own name
