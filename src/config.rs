@@ -1,22 +1,41 @@
-//! `envsafe.toml`: the serde types and loading with located errors.
-//! (The schema, `[vars.*]`, arrives with the schema work.)
+//! `envsafe.toml`: the serde types (with JSON Schemas, `schemas/`) and
+//! loading with located errors.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::error::{Error, Location, Result};
+use crate::schema::VarSpec;
 
-/// The whole file.
-#[derive(Debug, Default, Deserialize)]
+/// envsafe.toml: environments, the schema of variables, settings.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "envsafe.toml")]
 pub struct Config {
     #[serde(default)]
+    pub settings: Settings,
+    /// The environments and the files each loads.
+    #[serde(default)]
     pub environments: BTreeMap<String, EnvironmentConfig>,
+    /// The schema: one table per variable.
+    #[serde(default)]
+    pub vars: BTreeMap<String, VarSpec>,
+}
+
+/// `[settings]`
+#[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Variables the schema does not declare are errors, not warnings.
+    #[serde(default)]
+    pub strict: bool,
 }
 
 /// `[environments.NAME]`
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnvironmentConfig {
     /// Files loaded in order, later wins. Absent: `.env` / `.env.<name>`.
@@ -34,19 +53,34 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// A config error at byte `offset` of `text`, with that line shown.
+pub fn error_at(path: &Path, text: &str, offset: usize, message: String) -> Error {
+    let (line, col) = line_col(text, offset);
+    Error::Config {
+        at: Location {
+            path: path.to_path_buf(),
+            line,
+            col,
+        },
+        message,
+        snippet: text
+            .lines()
+            .nth(line - 1)
+            .unwrap_or("")
+            .chars()
+            .take(160)
+            .collect(),
+    }
+}
+
 impl Config {
     pub fn parse(path: &Path, text: &str) -> Result<Self> {
-        toml::from_str(text).map_err(|e| {
-            let (line, col) = e.span().map_or((1, 1), |s| line_col(text, s.start));
-            Error::Config {
-                at: Location {
-                    path: path.to_path_buf(),
-                    line,
-                    col,
-                },
-                message: e.message().trim().to_owned(),
-            }
-        })
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            error_at(path, text, offset, e.message().trim().to_owned())
+        })?;
+        crate::schema::check_config(&config, path, text)?;
+        Ok(config)
     }
 
     /// The comment `init` puts at the top of a new envsafe.toml.

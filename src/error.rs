@@ -49,8 +49,13 @@ pub enum Error {
         snippet: String,
     },
 
+    /// An envsafe.toml error; `snippet` is the line.
     #[error("{at}: {message}")]
-    Config { at: Location, message: String },
+    Config {
+        at: Location,
+        message: String,
+        snippet: String,
+    },
 
     #[error("invalid variable name `{name}`")]
     InvalidName { name: String },

@@ -155,6 +155,13 @@ pub enum Command {
     Decrypt(Deferred<DecryptArgs>),
     /// List files and variable names, encrypted or plain (no decryption)
     Ls(Deferred<OnlyGlobal>),
+    /// Check environments against the schema (envsafe.toml `[vars.*]`)
+    ///
+    /// Without keys: file syntax, placement (secrets encrypted, public values
+    /// plain), presence, and the types of plain values. With a key it also
+    /// checks the types of encrypted values. Exit 3 on findings. Never
+    /// prints a value.
+    Check(Deferred<CheckArgs>),
     /// Load the environment, then exec COMMAND with it
     ///
     /// Files load in order, later wins; a variable already set in the process
@@ -212,6 +219,15 @@ pub struct DecryptArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Require the private keys and check encrypted values too
+    #[arg(long)]
+    pub decrypt: bool,
+    #[command(flatten)]
+    pub global: Global,
+}
+
+#[derive(Debug, Args)]
 pub struct RunArgs {
     /// Let file values replace variables already set in the process
     #[arg(long = "override")]
@@ -239,6 +255,7 @@ impl Command {
             Command::Unset(a) => &mut a.0.global,
             Command::Get(a) => &mut a.0.global,
             Command::Decrypt(a) => &mut a.0.global,
+            Command::Check(a) => &mut a.0.global,
             Command::Run(a) => &mut a.0.global,
         };
         std::mem::take(global)

@@ -10,6 +10,7 @@ use super::ui::{paint, ERROR, HELP};
 
 pub const EXIT_FAILURE: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
+pub const EXIT_VALIDATION: u8 = 3;
 pub const EXIT_KEY: u8 = 4;
 
 /// A CLI-level failure: a library error, or one the CLI itself raises.
@@ -20,6 +21,8 @@ pub enum Failure {
         message: String,
         help: String,
     },
+    /// Validation found problems (already printed); the summary line.
+    Validation(String),
     /// The command to exec was not found (127) or not executable (126).
     Exec {
         code: u8,
@@ -42,6 +45,7 @@ impl Failure {
                 ErrorKind::Key => EXIT_KEY,
             },
             Failure::Usage { .. } => EXIT_USAGE,
+            Failure::Validation(_) => EXIT_VALIDATION,
             Failure::Exec { code, .. } => *code,
         }
     }
@@ -60,11 +64,11 @@ impl Failure {
                 head(&mut out, message);
                 help(&mut out, h);
             }
-            Failure::Exec { message, .. } => head(&mut out, message),
+            Failure::Exec { message, .. } | Failure::Validation(message) => head(&mut out, message),
             Failure::Lib(e) => {
                 head(&mut out, &e.to_string());
                 match e {
-                    Error::Parse { at, snippet, .. } => {
+                    Error::Parse { at, snippet, .. } | Error::Config { at, snippet, .. } => {
                         let n = at.line.to_string();
                         let pad = " ".repeat(n.len());
                         let caret = " ".repeat(at.col.saturating_sub(1));

@@ -6,5 +6,6 @@ mod cli_core;
 mod cli_errors;
 mod dotenv_diff;
 mod help;
+mod schemas;
 mod support;
 mod vectors;

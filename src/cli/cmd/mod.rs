@@ -1,5 +1,6 @@
 //! One module per subcommand; `dispatch` picks one.
 
+mod check;
 mod crypt;
 mod get;
 mod init;
@@ -21,6 +22,7 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
         Command::Encrypt(_) => crypt::encrypt(ctx),
         Command::Decrypt(a) => crypt::decrypt(ctx, a.0.stdout),
         Command::Ls(_) => ls::run(ctx),
+        Command::Check(a) => check::run(ctx, a.0.decrypt),
         Command::Run(a) => run::run(ctx, a.0.override_process, a.0.command),
     }
 }

@@ -1,0 +1,399 @@
+//! Checking one environment against the schema: syntax, placement,
+//! duplicates, unknown variables, presence and types. The result is a list
+//! of findings that name variable, rule and place — never a value.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::types::check_value;
+use super::{anchored, VarSpec};
+use crate::config::Config;
+use crate::crypto::Opener;
+use crate::dotenv::{Document, Quote};
+use crate::error::{Error, Result};
+use crate::keys::KeyLookup;
+use crate::{fsutil, header, SecretValue};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One problem. `rule` is a stable kebab-case code.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    pub env: String,
+    pub name: String,
+    pub rule: &'static str,
+    pub message: String,
+    pub file: Option<PathBuf>,
+    pub line: Option<usize>,
+    pub help: Option<String>,
+}
+
+/// How far `check` may go with secrets.
+#[derive(Debug, Clone, Copy)]
+pub struct Secrets<'a> {
+    /// Where to look for keys; `None` checks structure only.
+    pub keys: Option<&'a KeyLookup>,
+    /// A missing key is an error instead of "not checked".
+    pub required: bool,
+}
+
+/// The findings for one environment.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    /// Encrypted values whose type could not be checked (no key).
+    pub unchecked: usize,
+}
+
+/// One assignment of a variable in one file.
+struct Definition {
+    file: PathBuf,
+    line: usize,
+    sealed: bool,
+    in_header_file: bool,
+    hash_without_space: bool,
+    /// Plain value, or the opened secret; `None` when it could not be read.
+    value: Option<SecretValue>,
+}
+
+/// The schema, with its patterns compiled once.
+pub struct Checker<'a> {
+    config: &'a Config,
+    patterns: HashMap<&'a str, regex::Regex>,
+}
+
+impl<'a> Checker<'a> {
+    pub fn new(config: &'a Config) -> Self {
+        let patterns = config
+            .vars
+            .iter()
+            .filter_map(|(name, spec)| {
+                let p = spec.pattern.as_ref()?;
+                // Validated when the config was loaded.
+                regex::Regex::new(&anchored(p.get_ref()))
+                    .ok()
+                    .map(|re| (name.as_str(), re))
+            })
+            .collect();
+        Self { config, patterns }
+    }
+
+    /// Checks `env`, whose files are `files` (in load order).
+    pub fn check_env(&self, env: &str, files: &[PathBuf], secrets: Secrets<'_>) -> Result<Report> {
+        let mut report = Report::default();
+        let mut defs: BTreeMap<String, Vec<Definition>> = BTreeMap::new();
+        let mut order: Vec<String> = Vec::new();
+        let finding = |severity,
+                       name: &str,
+                       rule,
+                       message: String,
+                       file: Option<&Path>,
+                       line,
+                       help: Option<String>| Finding {
+            severity,
+            env: env.to_owned(),
+            name: name.to_owned(),
+            rule,
+            message,
+            file: file.map(Path::to_path_buf),
+            line,
+            help,
+        };
+        for path in files {
+            let Some(text) = fsutil::read_optional(path)? else {
+                continue;
+            };
+            let doc = match Document::parse(path, text) {
+                Ok(doc) => doc,
+                Err(Error::Parse { at, message, .. }) => {
+                    report.findings.push(finding(
+                        Severity::Error,
+                        "",
+                        "syntax",
+                        format!("{message} (column {})", at.col),
+                        Some(path),
+                        Some(at.line),
+                        Some("fix the line, or quote the value".into()),
+                    ));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let head = header::find(&doc)?;
+            let mut opener: Option<Option<Opener>> = None;
+            for e in doc.entries() {
+                let value = if let Some(sealed) = e.sealed() {
+                    let opener = match (&mut opener, &head, secrets.keys) {
+                        (Some(o), ..) => o,
+                        (slot @ None, Some(h), Some(keys)) => {
+                            let file_env = h.env.as_deref().unwrap_or(env);
+                            match keys.find(file_env, &h.public_key, path) {
+                                Ok(key) => {
+                                    slot.insert(Some(Opener::with_public(key, h.public_key)))
+                                }
+                                Err(err) if secrets.required => return Err(err),
+                                Err(_) => slot.insert(None),
+                            }
+                        }
+                        (slot, ..) => slot.insert(None),
+                    };
+                    match opener {
+                        Some(o) => match o.open(e.name, sealed) {
+                            Ok(v) => Some(v),
+                            Err(reason) => {
+                                report.findings.push(finding(
+                                    Severity::Error,
+                                    e.name,
+                                    "decrypt",
+                                    format!("cannot be decrypted: {reason}"),
+                                    Some(path),
+                                    Some(e.line),
+                                    Some("set it again with `envsafe set`".into()),
+                                ));
+                                None
+                            }
+                        },
+                        None => {
+                            report.unchecked += 1;
+                            None
+                        }
+                    }
+                } else {
+                    let lookup = |n: &str| {
+                        defs.get(n)
+                            .and_then(|d| d.last())
+                            .and_then(|d| d.value.as_ref())
+                            .map(|v| v.expose().to_owned())
+                            .or_else(|| std::env::var(n).ok())
+                    };
+                    Some(SecretValue::new(e.decode(&lookup)))
+                };
+                let def = Definition {
+                    file: path.clone(),
+                    line: e.line,
+                    sealed: e.sealed().is_some(),
+                    in_header_file: head.is_some(),
+                    hash_without_space: e.quote == Quote::None && e.raw.contains('#'),
+                    value,
+                };
+                let list = defs.entry(e.name.to_owned()).or_default();
+                if list.is_empty() {
+                    order.push(e.name.to_owned());
+                }
+                list.push(def);
+            }
+        }
+        for name in &order {
+            self.check_defined(name, &defs[name], &mut report, &finding);
+        }
+        self.check_presence(env, &defs, &mut report, &finding);
+        Ok(report)
+    }
+
+    fn check_defined(
+        &self,
+        name: &str,
+        list: &[Definition],
+        report: &mut Report,
+        finding: &dyn Fn(
+            Severity,
+            &str,
+            &'static str,
+            String,
+            Option<&Path>,
+            Option<usize>,
+            Option<String>,
+        ) -> Finding,
+    ) {
+        let last = list.last().expect("at least one definition");
+        let spec = self.config.vars.get(name);
+        let mut files: Vec<&Path> = list.iter().map(|d| d.file.as_path()).collect();
+        files.dedup();
+        if files.len() > 1 {
+            let places: Vec<String> = list
+                .iter()
+                .map(|d| format!("{}:{}", d.file.display(), d.line))
+                .collect();
+            report.findings.push(finding(
+                Severity::Warning,
+                name,
+                "duplicate",
+                format!(
+                    "is defined in {} files of this environment ({}); the last one wins",
+                    files.len(),
+                    places.join(", ")
+                ),
+                Some(&last.file),
+                Some(last.line),
+                Some("keep it in one file".into()),
+            ));
+        }
+        let plain_value = list
+            .iter()
+            .rev()
+            .find(|d| !d.sealed)
+            .and_then(|d| d.value.as_ref());
+        let secret = match spec {
+            Some(s) => s.is_secret(name, plain_value.map(SecretValue::expose)),
+            None => super::secret_by_name(name, plain_value.map(SecretValue::expose)),
+        };
+        for d in list {
+            if secret && !d.sealed {
+                let shown = d.file.display();
+                let help = if d.in_header_file {
+                    format!("encrypt it: `envsafe -f {shown} encrypt`")
+                } else {
+                    format!("move it to the encrypted file: `envsafe set {name}` (value on stdin), then `envsafe -f {shown} unset {name}`")
+                };
+                report.findings.push(finding(
+                    Severity::Error,
+                    name,
+                    "secret-plain",
+                    "is secret but stored in plain text".into(),
+                    Some(&d.file),
+                    Some(d.line),
+                    Some(help),
+                ));
+            }
+            if spec.and_then(|s| s.secret) == Some(false) && d.sealed {
+                report.findings.push(finding(
+                    Severity::Error,
+                    name,
+                    "public-encrypted",
+                    "is declared `secret = false` but stored encrypted".into(),
+                    Some(&d.file),
+                    Some(d.line),
+                    Some(format!(
+                        "store it plain: `envsafe get {name} | envsafe set --plain {name}`"
+                    )),
+                ));
+            }
+            if d.hash_without_space && !d.sealed {
+                report.findings.push(finding(
+                    Severity::Warning,
+                    name,
+                    "hash-in-value",
+                    "has a `#` with no space before it: dotenvx and some other tools cut the value there".into(),
+                    Some(&d.file),
+                    Some(d.line),
+                    Some("quote the value".into()),
+                ));
+            }
+        }
+        let Some(spec) = spec else {
+            if !self.config.vars.is_empty() {
+                let severity = if self.config.settings.strict {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                };
+                report.findings.push(finding(
+                    severity,
+                    name,
+                    "unknown",
+                    "is not declared in envsafe.toml".into(),
+                    Some(&last.file),
+                    Some(last.line),
+                    Some(format!("declare it: [vars.{name}]")),
+                ));
+            }
+            return;
+        };
+        if let Some(value) = &last.value {
+            if let Some(v) = check_value(spec, self.patterns.get(name), value.expose()) {
+                report.findings.push(finding(
+                    Severity::Error,
+                    name,
+                    v.rule,
+                    v.message,
+                    Some(&last.file),
+                    Some(last.line),
+                    spec.description.clone(),
+                ));
+            }
+        }
+    }
+
+    fn check_presence(
+        &self,
+        env: &str,
+        defs: &BTreeMap<String, Vec<Definition>>,
+        report: &mut Report,
+        finding: &dyn Fn(
+            Severity,
+            &str,
+            &'static str,
+            String,
+            Option<&Path>,
+            Option<usize>,
+            Option<String>,
+        ) -> Finding,
+    ) {
+        let value_of = |n: &str| -> Option<Option<&str>> {
+            // Some(None): set but unreadable (sealed, no key).
+            defs.get(n)
+                .and_then(|d| d.last())
+                .map(|d| d.value.as_ref().map(SecretValue::expose))
+        };
+        for (name, spec) in &self.config.vars {
+            let present = match value_of(name) {
+                Some(Some(v)) => !v.is_empty(),
+                Some(None) => true,
+                None => false,
+            };
+            if present || spec.default.is_some() || spec.from_file.is_some() {
+                continue;
+            }
+            if let Some(why) = required_because(spec, env, &value_of) {
+                report.findings.push(finding(
+                    Severity::Error,
+                    name,
+                    "missing",
+                    format!("is required{why} but not set"),
+                    None,
+                    None,
+                    Some(match &spec.description {
+                        Some(d) => format!("set it: `envsafe -e {env} set {name}` ({d})"),
+                        None => format!("set it: `envsafe -e {env} set {name}`"),
+                    }),
+                ));
+            }
+        }
+    }
+}
+
+/// Why `spec` is required in `env` (text for the message), if it is.
+fn required_because<'v>(
+    spec: &VarSpec,
+    env: &str,
+    value_of: &dyn Fn(&str) -> Option<Option<&'v str>>,
+) -> Option<String> {
+    if spec.required {
+        return Some(String::new());
+    }
+    if spec.required_in.iter().any(|e| e == env) {
+        return Some(format!(" in {env}"));
+    }
+    if !spec.required_if.is_empty()
+        && spec
+            .required_if
+            .iter()
+            .all(|(other, want)| value_of(other) == Some(Some(want.as_str())))
+    {
+        let conds: Vec<String> = spec
+            .required_if
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        return Some(format!(" when {}", conds.join(" and ")));
+    }
+    None
+}

@@ -1,0 +1,21 @@
+//! The JSON Schema of envsafe.toml in schemas/ is generated from the serde
+//! types; this fails when the committed file is stale. Regenerate with
+//! `UPDATE_SNAPSHOTS=1 cargo test --test integration schemas`.
+
+use std::path::PathBuf;
+
+#[test]
+fn committed_json_schema_is_current() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schemas/envsafe.schema.json");
+    let schema = schemars::schema_for!(envsafe::config::Config);
+    let text = serde_json::to_string_pretty(&schema).unwrap() + "\n";
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &text).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == text,
+        "schemas/envsafe.schema.json is stale: run UPDATE_SNAPSHOTS=1 cargo test --test integration schemas"
+    );
+}
