@@ -92,6 +92,9 @@ pub enum Error {
     #[error("{}: value of `{name}` contains a NUL byte", path.display())]
     NulInValue { path: PathBuf, name: String },
 
+    #[error("{}: `{name}` is read from this file (from_file) but it is not UTF-8", path.display())]
+    NotUtf8File { path: PathBuf, name: String },
+
     #[error("unknown environment `{env}`")]
     UnknownEnvironment { env: String, known: Vec<String> },
 
@@ -154,6 +157,9 @@ impl Error {
             }
             Error::NoFiles { .. } => {
                 "create one with `envsafe init` or `envsafe set NAME`, or pass -e / -f".into()
+            }
+            Error::NotUtf8File { .. } => {
+                "add `encode = \"base64\"` to the variable in envsafe.toml".into()
             }
             Error::Io { .. } | Error::NulInValue { .. } => return None,
         })

@@ -82,28 +82,48 @@ pub fn set(
     plain: bool,
     sink: &KeySink<'_>,
 ) -> Result<Outcome> {
-    if !crate::dotenv::is_valid_name(name) {
-        return Err(Error::InvalidName { name: name.into() });
+    set_many(path, env, &[(name, value)], plain, sink)
+}
+
+/// Sets several variables in one write (one ephemeral key for the batch).
+pub fn set_many(
+    path: &Path,
+    env: &str,
+    values: &[(&str, &SecretValue)],
+    plain: bool,
+    sink: &KeySink<'_>,
+) -> Result<Outcome> {
+    for (name, _) in values {
+        if !crate::dotenv::is_valid_name(name) {
+            return Err(Error::InvalidName {
+                name: (*name).into(),
+            });
+        }
     }
     let _lock = DirLock::for_file(path)?;
     let (mut doc, created) = read_doc(path)?;
     let mut out = Outcome {
         created_file: created,
-        changed: 1,
+        changed: values.len(),
         ..Outcome::default()
     };
-    let text = if plain {
-        value::quote(value.expose())
+    let sealer = if plain {
+        None
     } else {
         let public = ensure_header(&mut doc, env, sink, &mut out)?;
-        let sealer = Sealer::new(&public).ok_or_else(|| seal_error(path))?;
-        format!("\"{}\"", sealer.seal(name, value.expose()))
+        Some(Sealer::new(&public).ok_or_else(|| seal_error(path))?)
     };
-    doc.set_raw(name, &text);
+    for (name, value) in values {
+        let text = match &sealer {
+            None => value::quote(value.expose()),
+            Some(sealer) => format!("\"{}\"", sealer.seal(name, value.expose())),
+        };
+        doc.set_raw(name, &text);
+    }
     if out.new_key.is_some() {
         out.plain_left = doc
             .entries()
-            .filter(|e| e.name != name && e.sealed().is_none())
+            .filter(|e| e.sealed().is_none() && !values.iter().any(|(n, _)| *n == e.name))
             .count();
     }
     fsutil::atomic_write(path, doc.render().as_bytes(), None)?;

@@ -162,6 +162,13 @@ pub enum Command {
     /// checks the types of encrypted values. Exit 3 on findings. Never
     /// prints a value.
     Check(Deferred<CheckArgs>),
+    /// Fill missing variables that have `generate` in envsafe.toml
+    ///
+    /// New values are random (hex:N, base64:N, urlsafe:N bytes; alnum:N
+    /// characters) and are encrypted with the public key only. Existing values
+    /// are kept unless --force; a `rotation = "manual"` value also needs
+    /// --force-manual. Warns when two environments share a generated value.
+    Generate(Deferred<GenerateArgs>),
     /// Load the environment, then exec COMMAND with it
     ///
     /// Files load in order, later wins; a variable already set in the process
@@ -228,10 +235,28 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Variables to generate (default: every variable with `generate`)
+    pub names: Vec<String>,
+    /// Replace existing values (those with `rotation = "auto"`)
+    #[arg(long)]
+    pub force: bool,
+    /// With --force, also replace `rotation = "manual"` values: data that
+    /// depends on the old value will no longer be readable
+    #[arg(long, requires = "force")]
+    pub force_manual: bool,
+    #[command(flatten)]
+    pub global: Global,
+}
+
+#[derive(Debug, Args)]
 pub struct RunArgs {
     /// Let file values replace variables already set in the process
     #[arg(long = "override")]
     pub override_process: bool,
+    /// Refuse to start on any schema finding, listing them all
+    #[arg(long)]
+    pub strict: bool,
     /// The command and its arguments
     #[arg(
         required = true,
@@ -256,6 +281,7 @@ impl Command {
             Command::Get(a) => &mut a.0.global,
             Command::Decrypt(a) => &mut a.0.global,
             Command::Check(a) => &mut a.0.global,
+            Command::Generate(a) => &mut a.0.global,
             Command::Run(a) => &mut a.0.global,
         };
         std::mem::take(global)

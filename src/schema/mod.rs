@@ -1,13 +1,17 @@
 //! The schema: `[vars.NAME]` rules (spec.rs), value types (types.rs), and
 //! the findings of checking environments against it (check.rs).
 
+mod apply;
 mod check;
+mod generate;
 mod spec;
 mod types;
 
 use std::path::Path;
 
+pub use apply::apply_defaults;
 pub use check::{Checker, Finding, Report, Secrets, Severity};
+pub use generate::{generate, KeyedHasher};
 pub use spec::{
     secret_by_name, Encode, Generate, GenerateKind, Rotation, Scalar, VarSpec, VarType,
 };

@@ -2,6 +2,7 @@
 
 mod check;
 mod crypt;
+mod generate;
 mod get;
 mod init;
 mod keygen;
@@ -23,7 +24,8 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
         Command::Decrypt(a) => crypt::decrypt(ctx, a.0.stdout),
         Command::Ls(_) => ls::run(ctx),
         Command::Check(a) => check::run(ctx, a.0.decrypt),
-        Command::Run(a) => run::run(ctx, a.0.override_process, a.0.command),
+        Command::Generate(a) => generate::run(ctx, &a.0.names, a.0.force, a.0.force_manual),
+        Command::Run(a) => run::run(ctx, a.0.override_process, a.0.strict, a.0.command),
     }
 }
 

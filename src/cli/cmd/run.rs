@@ -5,6 +5,7 @@ use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 
 use envsafe::load::{self, LoadOptions, Loaded};
+use envsafe::schema::{Checker, Secrets};
 
 use crate::cli::report::Failure;
 use crate::cli::{CmdResult, Ctx};
@@ -38,11 +39,56 @@ fn resolve(program: &OsString) -> Option<PathBuf> {
         })
 }
 
-pub fn run(ctx: &Ctx, override_process: bool, command: Vec<OsString>) -> CmdResult {
+/// With a schema (or --strict): check the environment first. --strict
+/// refuses to start on any finding; otherwise findings are warnings and
+/// `default` / `from_file` values fill unset variables.
+fn apply_schema(
+    ctx: &Ctx,
+    env: &str,
+    files: &[PathBuf],
+    loaded: &mut Loaded,
+    override_process: bool,
+    strict: bool,
+) -> CmdResult {
+    let config = &ctx.project.config;
+    if config.vars.is_empty() && !strict {
+        return Ok(());
+    }
+    let keys = ctx.keys();
+    let report = Checker::new(config).check_env(
+        env,
+        files,
+        Secrets {
+            keys: Some(&keys),
+            required: false,
+        },
+    )?;
+    if strict && !report.findings.is_empty() {
+        for f in &report.findings {
+            ctx.ui.error(&format!("{}\n", super::check::render(f)));
+        }
+        return Err(Failure::Validation(format!(
+            "refusing to start: {} schema finding(s) in environment `{env}` (--strict)",
+            report.findings.len()
+        )));
+    }
+    for f in &report.findings {
+        ctx.ui.warn(&super::check::render(f));
+    }
+    let is_set = |name: &str| !override_process && std::env::var_os(name).is_some();
+    for name in envsafe::schema::apply_defaults(config, &ctx.project.root, loaded, &is_set)? {
+        ctx.ui
+            .detail(&format!("{name}: from the schema (default / from_file)"));
+    }
+    Ok(())
+}
+
+pub fn run(ctx: &Ctx, override_process: bool, strict: bool, command: Vec<OsString>) -> CmdResult {
     let env = ctx.env()?;
     let files = ctx.files(&env)?;
-    let loaded = load::load(&env, &files, &ctx.keys(), LoadOptions { override_process })?;
+    let mut loaded = load::load(&env, &files, &ctx.keys(), LoadOptions { override_process })?;
     require_some_file(&env, &files, &loaded)?;
+    apply_schema(ctx, &env, &files, &mut loaded, override_process, strict)?;
     for m in &loaded.missing {
         ctx.ui
             .warn(&format!("{} does not exist (skipped)", m.display()));

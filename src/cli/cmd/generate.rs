@@ -1,0 +1,168 @@
+//! `envsafe generate`: random values for unset `generate` variables,
+//! encrypted with the public key only.
+
+use std::collections::BTreeMap;
+
+use envsafe::dotenv::Document;
+use envsafe::load::{self, LoadOptions};
+use envsafe::schema::{anchored, check_value, generate, KeyedHasher, Rotation, VarSpec};
+use envsafe::{fsutil, SecretValue};
+
+use super::{plain_target, secret_target};
+use crate::cli::report::Failure;
+use crate::cli::{CmdResult, Ctx};
+
+/// The names the files of `env` define.
+fn defined(ctx: &Ctx, env: &str) -> Result<Vec<String>, Failure> {
+    let mut names = Vec::new();
+    for path in ctx.files(env)? {
+        if let Some(text) = fsutil::read_optional(&path)? {
+            names.extend(
+                Document::parse(&path, text)?
+                    .entries()
+                    .map(|e| e.name.to_owned()),
+            );
+        }
+    }
+    Ok(names)
+}
+
+/// The variables to generate: those named, else every one with `generate`.
+fn candidates<'a>(ctx: &'a Ctx, names: &[String]) -> Result<Vec<(&'a str, &'a VarSpec)>, Failure> {
+    let vars = &ctx.project.config.vars;
+    if names.is_empty() {
+        return Ok(vars
+            .iter()
+            .filter(|(_, s)| s.generate.is_some())
+            .map(|(n, s)| (n.as_str(), s))
+            .collect());
+    }
+    names
+        .iter()
+        .map(|n| match vars.get_key_value(n) {
+            Some((name, spec)) if spec.generate.is_some() => Ok((name.as_str(), spec)),
+            _ => Err(Failure::Usage {
+                message: format!("`{n}` has no `generate` rule in envsafe.toml"),
+                help: format!(
+                    "add `generate = \"hex:32\"` (or base64:N, urlsafe:N, alnum:N) to [vars.{n}]"
+                ),
+            }),
+        })
+        .collect()
+}
+
+pub fn run(ctx: &Ctx, names: &[String], force: bool, force_manual: bool) -> CmdResult {
+    let envs = if ctx.global.env.is_empty() {
+        vec![ctx.env()?]
+    } else {
+        ctx.global.env.clone()
+    };
+    let todo = candidates(ctx, names)?;
+    let mut report = Vec::new();
+    for env in &envs {
+        let present = defined(ctx, env)?;
+        let (mut secret, mut plain): (Vec<(&str, SecretValue)>, Vec<(&str, SecretValue)>) =
+            Default::default();
+        for &(name, spec) in &todo {
+            if present.iter().any(|p| p == name) {
+                if !force {
+                    ctx.ui.status(&format!(
+                        "{env}: {name} is already set (kept; --force replaces it)"
+                    ));
+                    continue;
+                }
+                if spec.rotation == Rotation::Manual && !force_manual {
+                    return Err(Failure::Usage {
+                        message: format!("{env}: {name} has `rotation = \"manual\"`: data may depend on its value"),
+                        help: "add --force-manual to replace it anyway".into(),
+                    });
+                }
+            }
+            let value = generate(spec.generate.expect("candidates have generate"));
+            let pattern = spec
+                .pattern
+                .as_ref()
+                .and_then(|p| regex::Regex::new(&anchored(p.get_ref())).ok());
+            if let Some(v) = check_value(spec, pattern.as_ref(), value.expose()) {
+                return Err(Failure::Usage {
+                    message: format!(
+                        "{name}: a generated value breaks its own rule `{}` ({})",
+                        v.rule, v.message
+                    ),
+                    help: format!(
+                        "make [vars.{name}] generate and its rules agree in envsafe.toml"
+                    ),
+                });
+            }
+            if spec.is_secret(name, None) {
+                secret.push((name, value));
+            } else {
+                plain.push((name, value));
+            }
+        }
+        for (batch, is_plain) in [(&secret, false), (&plain, true)] {
+            if batch.is_empty() {
+                continue;
+            }
+            let path = if is_plain {
+                plain_target(ctx, env)?
+            } else {
+                secret_target(ctx, env)?
+            };
+            let values: Vec<(&str, &SecretValue)> = batch.iter().map(|(n, v)| (*n, v)).collect();
+            let out = ctx
+                .with_sink(|sink| envsafe::write::set_many(&path, env, &values, is_plain, sink))?;
+            if let Some(key) = out.new_key {
+                ctx.ui
+                    .status(&format!("created a keypair for {env}: {key}"));
+            }
+            for (name, _) in batch {
+                let how = if is_plain { "plain" } else { "encrypted" };
+                ctx.ui.status(&format!(
+                    "{env}: generated {name} in {} ({how})",
+                    path.display()
+                ));
+                report.push(serde_json::json!({ "env": env, "name": name, "file": path, "encrypted": !is_plain }));
+            }
+        }
+    }
+    warn_shared_values(ctx, &todo);
+    if ctx.ui.json {
+        ctx.ui.json(&serde_json::json!({ "generated": report }));
+    }
+    Ok(())
+}
+
+/// Warns when two environments hold the same value for a generated
+/// variable. Compares keyed hashes; environments without a key are skipped.
+fn warn_shared_values(ctx: &Ctx, todo: &[(&str, &VarSpec)]) {
+    let hasher = KeyedHasher::new();
+    let keys = ctx.keys();
+    let mut seen: BTreeMap<(&str, [u8; 32]), Vec<String>> = BTreeMap::new();
+    for env in ctx.project.environments() {
+        let Ok(files) = ctx.project.files(&env) else {
+            continue;
+        };
+        let opts = LoadOptions {
+            override_process: true,
+        };
+        let Ok(loaded) = load::load(&env, &files, &keys, opts) else {
+            continue;
+        };
+        for &(name, _) in todo {
+            if let Some(v) = loaded.get(name).filter(|v| !v.expose().is_empty()) {
+                seen.entry((name, hasher.hash(name, v)))
+                    .or_default()
+                    .push(env.clone());
+            }
+        }
+    }
+    for ((name, _), envs) in seen {
+        if envs.len() > 1 {
+            ctx.ui.warn(&format!(
+                "{name} has the same value in {}; give each its own with `envsafe -e ENV generate --force {name}`",
+                envs.join(" and ")
+            ));
+        }
+    }
+}
