@@ -169,6 +169,15 @@ pub enum Command {
     /// are kept unless --force; a `rotation = "manual"` value also needs
     /// --force-manual. Warns when two environments share a generated value.
     Generate(Deferred<GenerateArgs>),
+    /// Write .env.example from the schema and the env files
+    ///
+    /// Names, descriptions and rules as comments, public defaults filled in,
+    /// secrets empty; a stable order, so `cp .env.example .env` keeps working.
+    Example(Deferred<ExampleArgs>),
+    /// A table of variables × environments: set, missing, invalid, plain!
+    ///
+    /// Works without keys; with them, encrypted values are type-checked too.
+    Status(Deferred<OnlyGlobal>),
     /// Load the environment, then exec COMMAND with it
     ///
     /// Files load in order, later wins; a variable already set in the process
@@ -250,6 +259,15 @@ pub struct GenerateArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ExampleArgs {
+    /// Print it instead of writing .env.example
+    #[arg(long)]
+    pub stdout: bool,
+    #[command(flatten)]
+    pub global: Global,
+}
+
+#[derive(Debug, Args)]
 pub struct RunArgs {
     /// Let file values replace variables already set in the process
     #[arg(long = "override")]
@@ -273,15 +291,18 @@ impl Command {
     /// The flags given after the command name.
     pub fn take_global(&mut self) -> Global {
         let global = match self {
-            Command::Init(a) | Command::Keygen(a) | Command::Encrypt(a) | Command::Ls(a) => {
-                &mut a.0.global
-            }
+            Command::Init(a)
+            | Command::Keygen(a)
+            | Command::Encrypt(a)
+            | Command::Ls(a)
+            | Command::Status(a) => &mut a.0.global,
             Command::Set(a) => &mut a.0.global,
             Command::Unset(a) => &mut a.0.global,
             Command::Get(a) => &mut a.0.global,
             Command::Decrypt(a) => &mut a.0.global,
             Command::Check(a) => &mut a.0.global,
             Command::Generate(a) => &mut a.0.global,
+            Command::Example(a) => &mut a.0.global,
             Command::Run(a) => &mut a.0.global,
         };
         std::mem::take(global)

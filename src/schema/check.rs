@@ -51,6 +51,8 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Encrypted values whose type could not be checked (no key).
     pub unchecked: usize,
+    /// Every variable the files define, and whether its last value is encrypted.
+    pub defined: BTreeMap<String, bool>,
 }
 
 /// One assignment of a variable in one file.
@@ -193,6 +195,8 @@ impl<'a> Checker<'a> {
         }
         for name in &order {
             self.check_defined(name, &defs[name], &mut report, &finding);
+            let sealed = defs[name].last().is_some_and(|d| d.sealed);
+            report.defined.insert(name.clone(), sealed);
         }
         self.check_presence(env, &defs, &mut report, &finding);
         Ok(report)

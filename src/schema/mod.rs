@@ -3,6 +3,7 @@
 
 mod apply;
 mod check;
+mod example;
 mod generate;
 mod spec;
 mod types;
@@ -11,6 +12,7 @@ use std::path::Path;
 
 pub use apply::apply_defaults;
 pub use check::{Checker, Finding, Report, Secrets, Severity};
+pub use example::render_example;
 pub use generate::{generate, KeyedHasher};
 pub use spec::{
     secret_by_name, Encode, Generate, GenerateKind, Rotation, Scalar, VarSpec, VarType,

@@ -2,6 +2,7 @@
 
 mod check;
 mod crypt;
+mod example;
 mod generate;
 mod get;
 mod init;
@@ -9,6 +10,7 @@ mod keygen;
 mod ls;
 mod run;
 mod set;
+mod status;
 
 use super::args::Command;
 use super::{CmdResult, Ctx};
@@ -24,6 +26,8 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
         Command::Decrypt(a) => crypt::decrypt(ctx, a.0.stdout),
         Command::Ls(_) => ls::run(ctx),
         Command::Check(a) => check::run(ctx, a.0.decrypt),
+        Command::Status(_) => status::run(ctx),
+        Command::Example(a) => example::run(ctx, a.0.stdout),
         Command::Generate(a) => generate::run(ctx, &a.0.names, a.0.force, a.0.force_manual),
         Command::Run(a) => run::run(ctx, a.0.override_process, a.0.strict, a.0.command),
     }

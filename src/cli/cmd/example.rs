@@ -1,0 +1,42 @@
+//! `envsafe example`: write (or print) .env.example.
+
+use std::collections::BTreeSet;
+
+use envsafe::dotenv::Document;
+use envsafe::fsutil;
+
+use crate::cli::{CmdResult, Ctx};
+
+pub fn run(ctx: &Ctx, stdout: bool) -> CmdResult {
+    let mut seen = BTreeSet::new();
+    for env in ctx.project.environments() {
+        for path in ctx.project.files(&env)? {
+            if let Some(text) = fsutil::read_optional(&path)? {
+                seen.extend(
+                    Document::parse(&path, text)?
+                        .entries()
+                        .map(|e| e.name.to_owned()),
+                );
+            }
+        }
+    }
+    let text = envsafe::schema::render_example(&ctx.project.config, &seen);
+    if stdout {
+        ctx.ui.out_raw(&text);
+        return Ok(());
+    }
+    let path = ctx.project.root.join(".env.example");
+    let _lock = fsutil::DirLock::for_file(&path)?;
+    fsutil::atomic_write(&path, text.as_bytes(), None)?;
+    ctx.ui.status(&format!(
+        "wrote {} ({} variables)",
+        path.display(),
+        text.lines()
+            .filter(|l| l.contains('=') && !l.starts_with('#'))
+            .count()
+    ));
+    if ctx.ui.json {
+        ctx.ui.json(&serde_json::json!({ "file": path }));
+    }
+    Ok(())
+}
