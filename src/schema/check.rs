@@ -36,6 +36,38 @@ pub struct Finding {
     pub help: Option<String>,
 }
 
+impl Finding {
+    fn new(
+        severity: Severity,
+        env: &str,
+        name: &str,
+        rule: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            severity,
+            env: env.to_owned(),
+            name: name.to_owned(),
+            rule,
+            message: message.into(),
+            file: None,
+            line: None,
+            help: None,
+        }
+    }
+
+    fn at(mut self, file: &Path, line: usize) -> Self {
+        self.file = Some(file.to_path_buf());
+        self.line = Some(line);
+        self
+    }
+
+    fn help(mut self, help: Option<String>) -> Self {
+        self.help = help;
+        self
+    }
+}
+
 /// How far `check` may go with secrets.
 #[derive(Debug, Clone, Copy)]
 pub struct Secrets<'a> {
@@ -93,22 +125,6 @@ impl<'a> Checker<'a> {
         let mut report = Report::default();
         let mut defs: BTreeMap<String, Vec<Definition>> = BTreeMap::new();
         let mut order: Vec<String> = Vec::new();
-        let finding = |severity,
-                       name: &str,
-                       rule,
-                       message: String,
-                       file: Option<&Path>,
-                       line,
-                       help: Option<String>| Finding {
-            severity,
-            env: env.to_owned(),
-            name: name.to_owned(),
-            rule,
-            message,
-            file: file.map(Path::to_path_buf),
-            line,
-            help,
-        };
         for path in files {
             let Some(text) = fsutil::read_optional(path)? else {
                 continue;
@@ -116,15 +132,17 @@ impl<'a> Checker<'a> {
             let doc = match Document::parse(path, text) {
                 Ok(doc) => doc,
                 Err(Error::Parse { at, message, .. }) => {
-                    report.findings.push(finding(
-                        Severity::Error,
-                        "",
-                        "syntax",
-                        format!("{message} (column {})", at.col),
-                        Some(path),
-                        Some(at.line),
-                        Some("fix the line, or quote the value".into()),
-                    ));
+                    report.findings.push(
+                        Finding::new(
+                            Severity::Error,
+                            env,
+                            "",
+                            "syntax",
+                            format!("{message} (column {})", at.col),
+                        )
+                        .at(path, at.line)
+                        .help(Some("fix the line, or quote the value".into())),
+                    );
                     continue;
                 }
                 Err(e) => return Err(e),
@@ -151,15 +169,17 @@ impl<'a> Checker<'a> {
                         Some(o) => match o.open(e.name, sealed) {
                             Ok(v) => Some(v),
                             Err(reason) => {
-                                report.findings.push(finding(
-                                    Severity::Error,
-                                    e.name,
-                                    "decrypt",
-                                    format!("cannot be decrypted: {reason}"),
-                                    Some(path),
-                                    Some(e.line),
-                                    Some("set it again with `envsafe set`".into()),
-                                ));
+                                report.findings.push(
+                                    Finding::new(
+                                        Severity::Error,
+                                        env,
+                                        e.name,
+                                        "decrypt",
+                                        format!("cannot be decrypted: {reason}"),
+                                    )
+                                    .at(path, e.line)
+                                    .help(Some("set it again with `envsafe set`".into())),
+                                );
                                 None
                             }
                         },
@@ -194,29 +214,15 @@ impl<'a> Checker<'a> {
             }
         }
         for name in &order {
-            self.check_defined(name, &defs[name], &mut report, &finding);
+            self.check_defined(env, name, &defs[name], &mut report);
             let sealed = defs[name].last().is_some_and(|d| d.sealed);
             report.defined.insert(name.clone(), sealed);
         }
-        self.check_presence(env, &defs, &mut report, &finding);
+        self.check_presence(env, &defs, &mut report);
         Ok(report)
     }
 
-    fn check_defined(
-        &self,
-        name: &str,
-        list: &[Definition],
-        report: &mut Report,
-        finding: &dyn Fn(
-            Severity,
-            &str,
-            &'static str,
-            String,
-            Option<&Path>,
-            Option<usize>,
-            Option<String>,
-        ) -> Finding,
-    ) {
+    fn check_defined(&self, env: &str, name: &str, list: &[Definition], report: &mut Report) {
         let last = list.last().expect("at least one definition");
         let spec = self.config.vars.get(name);
         let mut files: Vec<&Path> = list.iter().map(|d| d.file.as_path()).collect();
@@ -226,19 +232,21 @@ impl<'a> Checker<'a> {
                 .iter()
                 .map(|d| format!("{}:{}", d.file.display(), d.line))
                 .collect();
-            report.findings.push(finding(
-                Severity::Warning,
-                name,
-                "duplicate",
-                format!(
-                    "is defined in {} files of this environment ({}); the last one wins",
-                    files.len(),
-                    places.join(", ")
-                ),
-                Some(&last.file),
-                Some(last.line),
-                Some("keep it in one file".into()),
-            ));
+            report.findings.push(
+                Finding::new(
+                    Severity::Warning,
+                    env,
+                    name,
+                    "duplicate",
+                    format!(
+                        "is defined in {} files of this environment ({}); the last one wins",
+                        files.len(),
+                        places.join(", ")
+                    ),
+                )
+                .at(&last.file, last.line)
+                .help(Some("keep it in one file".into())),
+            );
         }
         let plain_value = list
             .iter()
@@ -257,39 +265,35 @@ impl<'a> Checker<'a> {
                 } else {
                     format!("move it to the encrypted file: `envsafe set {name}` (value on stdin), then `envsafe -f {shown} unset {name}`")
                 };
-                report.findings.push(finding(
-                    Severity::Error,
-                    name,
-                    "secret-plain",
-                    "is secret but stored in plain text".into(),
-                    Some(&d.file),
-                    Some(d.line),
-                    Some(help),
-                ));
+                report.findings.push(
+                    Finding::new(
+                        Severity::Error,
+                        env,
+                        name,
+                        "secret-plain",
+                        "is secret but stored in plain text",
+                    )
+                    .at(&d.file, d.line)
+                    .help(Some(help)),
+                );
             }
             if spec.and_then(|s| s.secret) == Some(false) && d.sealed {
-                report.findings.push(finding(
-                    Severity::Error,
-                    name,
-                    "public-encrypted",
-                    "is declared `secret = false` but stored encrypted".into(),
-                    Some(&d.file),
-                    Some(d.line),
-                    Some(format!(
+                report.findings.push(
+                    Finding::new(
+                        Severity::Error,
+                        env,
+                        name,
+                        "public-encrypted",
+                        "is declared `secret = false` but stored encrypted",
+                    )
+                    .at(&d.file, d.line)
+                    .help(Some(format!(
                         "store it plain: `envsafe get {name} | envsafe set --plain {name}`"
-                    )),
-                ));
+                    ))),
+                );
             }
             if d.hash_without_space && !d.sealed {
-                report.findings.push(finding(
-                    Severity::Warning,
-                    name,
-                    "hash-in-value",
-                    "has a `#` with no space before it: dotenvx and some other tools cut the value there".into(),
-                    Some(&d.file),
-                    Some(d.line),
-                    Some("quote the value".into()),
-                ));
+                report.findings.push(Finding::new(Severity::Warning, env, name, "hash-in-value", "has a `#` with no space before it: dotenvx and some other tools cut the value there").at(&d.file, d.line).help(Some("quote the value".into())));
             }
         }
         let Some(spec) = spec else {
@@ -299,29 +303,27 @@ impl<'a> Checker<'a> {
                 } else {
                     Severity::Warning
                 };
-                report.findings.push(finding(
-                    severity,
-                    name,
-                    "unknown",
-                    "is not declared in envsafe.toml".into(),
-                    Some(&last.file),
-                    Some(last.line),
-                    Some(format!("declare it: [vars.{name}]")),
-                ));
+                report.findings.push(
+                    Finding::new(
+                        severity,
+                        env,
+                        name,
+                        "unknown",
+                        "is not declared in envsafe.toml",
+                    )
+                    .at(&last.file, last.line)
+                    .help(Some(format!("declare it: [vars.{name}]"))),
+                );
             }
             return;
         };
         if let Some(value) = &last.value {
             if let Some(v) = check_value(spec, self.patterns.get(name), value.expose()) {
-                report.findings.push(finding(
-                    Severity::Error,
-                    name,
-                    v.rule,
-                    v.message,
-                    Some(&last.file),
-                    Some(last.line),
-                    spec.description.clone(),
-                ));
+                report.findings.push(
+                    Finding::new(Severity::Error, env, name, v.rule, v.message)
+                        .at(&last.file, last.line)
+                        .help(spec.description.as_ref().map(|d| format!("{name}: {d}"))),
+                );
             }
         }
     }
@@ -331,15 +333,6 @@ impl<'a> Checker<'a> {
         env: &str,
         defs: &BTreeMap<String, Vec<Definition>>,
         report: &mut Report,
-        finding: &dyn Fn(
-            Severity,
-            &str,
-            &'static str,
-            String,
-            Option<&Path>,
-            Option<usize>,
-            Option<String>,
-        ) -> Finding,
     ) {
         let value_of = |n: &str| -> Option<Option<&str>> {
             // Some(None): set but unreadable (sealed, no key).
@@ -357,18 +350,19 @@ impl<'a> Checker<'a> {
                 continue;
             }
             if let Some(why) = required_because(spec, env, &value_of) {
-                report.findings.push(finding(
-                    Severity::Error,
-                    name,
-                    "missing",
-                    format!("is required{why} but not set"),
-                    None,
-                    None,
-                    Some(match &spec.description {
+                report.findings.push(
+                    Finding::new(
+                        Severity::Error,
+                        env,
+                        name,
+                        "missing",
+                        format!("is required{why} but not set"),
+                    )
+                    .help(Some(match &spec.description {
                         Some(d) => format!("set it: `envsafe -e {env} set {name}` ({d})"),
                         None => format!("set it: `envsafe -e {env} set {name}`"),
-                    }),
-                ));
+                    })),
+                );
             }
         }
     }

@@ -176,7 +176,7 @@ fn bad_toml_names_the_place() {
         "[environments.development]\nfiles = \".env\"\n",
     );
     p.envsafe(&["ls"]).assert().code(1).stderr(
-        "error: envsafe.toml:2:9: invalid type: string \".env\", expected a sequence\n\
+        "error: envsafe.toml:2:9: invalid type: string \".env\", expected a sequence\n  |\n2 | files = \".env\"\n  |         ^\n\
          help: fix envsafe.toml at the place shown\n",
     );
 }

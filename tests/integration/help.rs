@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use crate::support::{stdout, Project};
 
 const COMMANDS: &[&str] = &[
-    "", "init", "keygen", "set", "unset", "get", "encrypt", "decrypt", "ls", "run",
+    "", "init", "keygen", "set", "unset", "get", "encrypt", "decrypt", "ls", "check", "generate",
+    "example", "status", "run",
 ];
 
 #[test]

@@ -61,8 +61,8 @@ pub fn run(ctx: &Ctx, names: &[String], force: bool, force_manual: bool) -> CmdR
     let mut report = Vec::new();
     for env in &envs {
         let present = defined(ctx, env)?;
-        let (mut secret, mut plain): (Vec<(&str, SecretValue)>, Vec<(&str, SecretValue)>) =
-            Default::default();
+        let mut secret: Vec<(&str, SecretValue)> = Vec::new();
+        let mut plain: Vec<(&str, SecretValue)> = Vec::new();
         for &(name, spec) in &todo {
             if present.iter().any(|p| p == name) {
                 if !force {

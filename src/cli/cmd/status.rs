@@ -82,7 +82,7 @@ pub fn run(ctx: &Ctx) -> CmdResult {
     for (e, w) in envs.iter().zip(&widths) {
         header.push_str(&format!("  {e:w$}"));
     }
-    ctx.ui.out(&header);
+    ctx.ui.out(header.trim_end());
     for name in &names {
         let mut line = format!("{name:first$}");
         for (i, (e, w)) in envs.iter().zip(&widths).enumerate() {
