@@ -42,3 +42,27 @@ done
   hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$WORK/set.json" \
     "$BIN -q set VAR_5000 new-value" >/dev/null )
 printf 'set in a 10000-value file (fsync included): median %s ms\n' "$(median_ms "$WORK/set.json" 0)"
+
+# check: 5 environments x 1,000 variables, each with a schema rule (issue 3).
+mkdir -p "$WORK/check" && ( cd "$WORK/check"
+  python3 - <<'PY'
+envs = ["development", "staging", "production", "test", "ci"]
+kinds = [("int", "42"), ("port", "8080"), ("bool", "true"), ("hex", "00ff"), ("url", "https://example.com/x"),
+         ("email", "a@example.com"), ("json", "'{\"a\":1}'"), ("string", "plain"), ("base64", "aGVsbG8=")]
+with open("envsafe.toml", "w") as f:
+    for e in envs:
+        f.write(f'[environments.{e}]\nfiles = [".env.{e}"]\n\n')
+    for i in range(1000):
+        kind, _ = kinds[i % len(kinds)]
+        f.write(f'[vars.VAR_{i}]\ntype = "{kind}"\nsecret = false\nrequired = true\n')
+        if i % 10 == 0:
+            f.write('pattern = ".+"\n')
+        f.write("\n")
+for e in envs:
+    with open(f".env.{e}", "w") as f:
+        for i in range(1000):
+            f.write(f"VAR_{i}={kinds[i % len(kinds)][1]}\n")
+PY
+  "$BIN" check -q
+  hyperfine -N --warmup 3 --runs "$(( RUNS / 20 > 10 ? RUNS / 20 : 10 ))" --export-json "$WORK/check.json" "$BIN -q check" >/dev/null )
+printf 'check, 5 environments x 1000 variables (plain values): median %s ms\n' "$(median_ms "$WORK/check.json" 0)"

@@ -101,7 +101,7 @@ struct Definition {
 /// The schema, with its patterns compiled once.
 pub struct Checker<'a> {
     config: &'a Config,
-    patterns: HashMap<&'a str, regex::Regex>,
+    patterns: HashMap<&'a str, regex_lite::Regex>,
 }
 
 impl<'a> Checker<'a> {
@@ -112,7 +112,7 @@ impl<'a> Checker<'a> {
             .filter_map(|(name, spec)| {
                 let p = spec.pattern.as_ref()?;
                 // Validated when the config was loaded.
-                regex::Regex::new(&anchored(p.get_ref()))
+                regex_lite::Regex::new(&anchored(p.get_ref()))
                     .ok()
                     .map(|re| (name.as_str(), re))
             })

@@ -7,6 +7,7 @@ mod example;
 mod generate;
 mod spec;
 mod types;
+mod url;
 
 use std::path::Path;
 
@@ -27,7 +28,7 @@ use crate::error::Result;
 pub fn check_config(config: &Config, path: &Path, text: &str) -> Result<()> {
     for (name, spec) in &config.vars {
         if let Some(p) = &spec.pattern {
-            if let Err(e) = regex::Regex::new(&anchored(p.get_ref())) {
+            if let Err(e) = regex_lite::Regex::new(&anchored(p.get_ref())) {
                 let msg = e.to_string();
                 let why = msg.lines().last().unwrap_or("invalid").trim();
                 return Err(error_at(

@@ -198,7 +198,7 @@ pub fn secret_by_name(name: &str, value: Option<&str>) -> bool {
 }
 
 fn url_has_password(value: &str) -> bool {
-    url::Url::parse(value).is_ok_and(|u| u.password().is_some())
+    super::url::has_password(value)
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ fn violation(rule: &'static str, message: impl Into<String>) -> Option<Violation
 fn type_ok(kind: VarType, v: &str, spec: &VarSpec) -> bool {
     match kind {
         VarType::String => true,
-        VarType::Url => url::Url::parse(v).is_ok_and(|u| u.has_host() || u.scheme() == "file"),
+        VarType::Url => super::url::is_url(v),
         VarType::Int => v.parse::<i64>().is_ok(),
         VarType::Port => v.parse::<u16>().is_ok_and(|p| p != 0),
         VarType::Bool => matches!(
@@ -72,7 +72,7 @@ fn type_message(kind: VarType, spec: &VarSpec) -> String {
 /// allowed values and range.
 pub fn check_value(
     spec: &VarSpec,
-    pattern: Option<&regex::Regex>,
+    pattern: Option<&regex_lite::Regex>,
     value: &str,
 ) -> Option<Violation> {
     if !type_ok(spec.kind, value, spec) {

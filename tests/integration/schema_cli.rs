@@ -502,7 +502,7 @@ fn config_errors_show_the_line() {
         ));
     p.write("envsafe.toml", "[vars.ID]\npattern = \"[a-z\"\n");
     p.envsafe(&["check"]).assert().code(1).stderr(
-        "error: envsafe.toml:2:11: vars.ID.pattern is not a valid regular expression: error: unclosed character class\n  |\n2 | pattern = \"[a-z\"\n  |           ^\nhelp: fix envsafe.toml at the place shown\n",
+        "error: envsafe.toml:2:11: vars.ID.pattern is not a valid regular expression: non-empty character class has no closing bracket\n  |\n2 | pattern = \"[a-z\"\n  |           ^\nhelp: fix envsafe.toml at the place shown\n",
     );
     p.write("envsafe.toml", "[vars.KEY]\ngenerate = \"sha:32\"\n");
     p.envsafe(&["check"])

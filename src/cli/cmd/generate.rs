@@ -82,7 +82,7 @@ pub fn run(ctx: &Ctx, names: &[String], force: bool, force_manual: bool) -> CmdR
             let pattern = spec
                 .pattern
                 .as_ref()
-                .and_then(|p| regex::Regex::new(&anchored(p.get_ref())).ok());
+                .and_then(|p| regex_lite::Regex::new(&anchored(p.get_ref())).ok());
             if let Some(v) = check_value(spec, pattern.as_ref(), value.expose()) {
                 return Err(Failure::Usage {
                     message: format!(
