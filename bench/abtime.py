@@ -2,7 +2,8 @@
 machine's drift lands on both equally, then prints the medians (ms) and the
 median of the per-pair differences.
 
-Usage: python3 bench/abtime.py RUNS -- A ARGS… -- B ARGS…
+Usage: python3 bench/abtime.py RUNS ::: A ARGS… ::: B ARGS…
+(`:::` separates, so the commands may contain `--`.)
 """
 import os
 import statistics
@@ -26,7 +27,7 @@ def once(argv):
 def main():
     runs = int(sys.argv[1])
     rest = sys.argv[3:]
-    split = rest.index("--")
+    split = rest.index(":::")
     a, b = rest[:split], rest[split + 1 :]
     for _ in range(max(10, runs // 10)):  # warm-up
         once(a), once(b)

@@ -33,8 +33,8 @@ for n in 100 10000; do
   make_project "$WORK/p$n" "$n"
   # Interleaved A/B loop: `true`, `envsafe run -- true`, `true`, … so drift
   # between batches does not land on one side (hyperfine runs them in blocks).
-  read -r bare with added < <(cd "$WORK/p$n" && python3 "$OLDPWD/bench/abtime.py" "$RUNS" -- true -- "$BIN" run -- true)
-  read -r _ start _ < <(cd "$WORK/p$n" && python3 "$OLDPWD/bench/abtime.py" "$RUNS" -- true -- "$BIN" --version)
+  read -r bare with added < <(cd "$WORK/p$n" && python3 "$OLDPWD/bench/abtime.py" "$RUNS" ::: true ::: "$BIN" run -- true)
+  read -r _ start _ < <(cd "$WORK/p$n" && python3 "$OLDPWD/bench/abtime.py" "$RUNS" ::: true ::: "$BIN" --version)
   printf 'run -- true, %5d encrypted values: median %7s ms, bare true %s ms -> adds %s ms   (envsafe --version alone: %s ms)\n' \
     "$n" "$with" "$bare" "$added" "$start"
 done
