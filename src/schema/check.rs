@@ -147,7 +147,26 @@ impl<'a> Checker<'a> {
                 }
                 Err(e) => return Err(e),
             };
-            let head = header::find(&doc)?;
+            let head = match header::find(&doc) {
+                Ok(head) => head,
+                Err(Error::InvalidPublicKey { at, reason }) => {
+                    report.findings.push(
+                        Finding::new(
+                            Severity::Error,
+                            env,
+                            "",
+                            "header",
+                            format!("invalid envsafe header: {reason}"),
+                        )
+                        .at(path, at.line)
+                        .help(Some(
+                            "the header must read `#@envsafe public-key=age1… env=NAME`".into(),
+                        )),
+                    );
+                    None
+                }
+                Err(e) => return Err(e),
+            };
             let mut opener: Option<Option<Opener>> = None;
             for e in doc.entries() {
                 let value = if let Some(sealed) = e.sealed() {

@@ -512,3 +512,29 @@ fn config_errors_show_the_line() {
             "error: envsafe.toml:2:12: `sha:32` is not hex:N, base64:N, urlsafe:N or alnum:N",
         ));
 }
+
+#[test]
+fn broken_files_are_findings_not_crashes() {
+    let (p, _) = passing();
+    p.write(
+        ".env.test",
+        "#@envsafe public-key=age1nonsense env=test\nA=1\n",
+    );
+    p.write("env.public", &format!("{PUBLIC}not a line\n"));
+    let out = p
+        .envsafe(&["-e", "test", "check", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        rules.contains(&"header") && rules.contains(&"syntax"),
+        "{rules:?}"
+    );
+}
