@@ -160,3 +160,15 @@ pub fn plain_target(files: &[PathBuf]) -> Option<PathBuf> {
     }
     secret_target(files)
 }
+
+/// The variable names `files` define (files that do not exist are skipped).
+pub fn names_in(files: &[PathBuf]) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for path in files {
+        if let Some(text) = fsutil::read_optional(path)? {
+            let doc = crate::dotenv::Document::parse(path, text)?;
+            names.extend(doc.entries().map(|e| e.name.to_owned()));
+        }
+    }
+    Ok(names)
+}

@@ -2,7 +2,6 @@
 
 use std::collections::BTreeSet;
 
-use envsafe::dotenv::Document;
 use envsafe::fsutil;
 
 use crate::cli::{CmdResult, Ctx};
@@ -10,15 +9,7 @@ use crate::cli::{CmdResult, Ctx};
 pub fn run(ctx: &Ctx, stdout: bool) -> CmdResult {
     let mut seen = BTreeSet::new();
     for env in ctx.project.environments() {
-        for path in ctx.project.files(&env)? {
-            if let Some(text) = fsutil::read_optional(&path)? {
-                seen.extend(
-                    Document::parse(&path, text)?
-                        .entries()
-                        .map(|e| e.name.to_owned()),
-                );
-            }
-        }
+        seen.extend(envsafe::project::names_in(&ctx.project.files(&env)?)?);
     }
     let text = envsafe::schema::render_example(&ctx.project.config, &seen);
     if stdout {

@@ -3,29 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use envsafe::dotenv::Document;
 use envsafe::load::{self, LoadOptions};
 use envsafe::schema::{anchored, check_value, generate, KeyedHasher, Rotation, VarSpec};
-use envsafe::{fsutil, SecretValue};
+use envsafe::SecretValue;
 
 use super::{plain_target, secret_target};
 use crate::cli::report::Failure;
 use crate::cli::{CmdResult, Ctx};
-
-/// The names the files of `env` define.
-fn defined(ctx: &Ctx, env: &str) -> Result<Vec<String>, Failure> {
-    let mut names = Vec::new();
-    for path in ctx.files(env)? {
-        if let Some(text) = fsutil::read_optional(&path)? {
-            names.extend(
-                Document::parse(&path, text)?
-                    .entries()
-                    .map(|e| e.name.to_owned()),
-            );
-        }
-    }
-    Ok(names)
-}
 
 /// The variables to generate: those named, else every one with `generate`.
 fn candidates<'a>(ctx: &'a Ctx, names: &[String]) -> Result<Vec<(&'a str, &'a VarSpec)>, Failure> {
@@ -60,7 +44,7 @@ pub fn run(ctx: &Ctx, names: &[String], force: bool, force_manual: bool) -> CmdR
     let todo = candidates(ctx, names)?;
     let mut report = Vec::new();
     for env in &envs {
-        let present = defined(ctx, env)?;
+        let present = envsafe::project::names_in(&ctx.files(env)?)?;
         let mut secret: Vec<(&str, SecretValue)> = Vec::new();
         let mut plain: Vec<(&str, SecretValue)> = Vec::new();
         for &(name, spec) in &todo {
