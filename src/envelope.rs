@@ -73,3 +73,14 @@ pub fn decode_into(body: &str, out: &mut Vec<u8>) -> Result<(), OpenError> {
         .decode_vec(body, out)
         .map_err(|_| OpenError::Malformed("invalid base64"))
 }
+
+/// Whether `text` has the shape of a v1 value (prefix, version, base64,
+/// length), without a key.
+pub fn check_shape(text: &str) -> Result<(), OpenError> {
+    let mut raw = Vec::new();
+    decode_into(v1_body(text)?, &mut raw)?;
+    if raw.len() < 32 + 24 + TAG_LEN {
+        return Err(OpenError::Malformed("too short"));
+    }
+    Ok(())
+}

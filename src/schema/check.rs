@@ -37,7 +37,7 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn new(
+    pub(crate) fn new(
         severity: Severity,
         env: &str,
         name: &str,
@@ -56,13 +56,13 @@ impl Finding {
         }
     }
 
-    fn at(mut self, file: &Path, line: usize) -> Self {
+    pub(crate) fn at(mut self, file: &Path, line: usize) -> Self {
         self.file = Some(file.to_path_buf());
         self.line = Some(line);
         self
     }
 
-    fn help(mut self, help: Option<String>) -> Self {
+    pub(crate) fn help(mut self, help: Option<String>) -> Self {
         self.help = help;
         self
     }
@@ -120,13 +120,31 @@ impl<'a> Checker<'a> {
         Self { config, patterns }
     }
 
-    /// Checks `env`, whose files are `files` (in load order).
+    /// Checks `env`, whose files are `files` (in load order), as they are
+    /// on disk.
     pub fn check_env(&self, env: &str, files: &[PathBuf], secrets: Secrets<'_>) -> Result<Report> {
+        let mut sources = Vec::with_capacity(files.len());
+        for path in files {
+            sources.push((path.clone(), fsutil::read_optional(path)?));
+        }
+        self.check_sources(env, &sources, secrets, true)
+    }
+
+    /// Checks `env` given its files' texts (`None`: the file does not
+    /// exist), e.g. as staged in the git index. `presence` turns the
+    /// required-variable checks on.
+    pub fn check_sources(
+        &self,
+        env: &str,
+        sources: &[(PathBuf, Option<String>)],
+        secrets: Secrets<'_>,
+        presence: bool,
+    ) -> Result<Report> {
         let mut report = Report::default();
         let mut defs: BTreeMap<String, Vec<Definition>> = BTreeMap::new();
         let mut order: Vec<String> = Vec::new();
-        for path in files {
-            let Some(text) = fsutil::read_optional(path)? else {
+        for (path, text) in sources {
+            let Some(text) = text.clone() else {
                 continue;
             };
             let doc = match Document::parse(path, text) {
@@ -204,6 +222,19 @@ impl<'a> Checker<'a> {
                         },
                         None => {
                             report.unchecked += 1;
+                            if let Err(reason) = crate::envelope::check_shape(sealed) {
+                                report.findings.push(
+                                    Finding::new(
+                                        Severity::Error,
+                                        env,
+                                        e.name,
+                                        "malformed-value",
+                                        format!("is not a valid envsafe value: {reason}"),
+                                    )
+                                    .at(path, e.line)
+                                    .help(Some(format!("set it again: `envsafe set {}`", e.name))),
+                                );
+                            }
                             None
                         }
                     }
@@ -237,7 +268,9 @@ impl<'a> Checker<'a> {
             let sealed = defs[name].last().is_some_and(|d| d.sealed);
             report.defined.insert(name.clone(), sealed);
         }
-        self.check_presence(env, &defs, &mut report);
+        if presence {
+            self.check_presence(env, &defs, &mut report);
+        }
         Ok(report)
     }
 
@@ -277,7 +310,8 @@ impl<'a> Checker<'a> {
             None => super::secret_by_name(name, plain_value.map(SecretValue::expose)),
         };
         for d in list {
-            if secret && !d.sealed {
+            let empty = d.value.as_ref().is_some_and(|v| v.expose().is_empty());
+            if secret && !d.sealed && !empty {
                 let shown = d.file.display();
                 let help = if d.in_header_file {
                     format!("encrypt it: `envsafe -f {shown} encrypt`")
