@@ -23,6 +23,21 @@ pub struct Config {
     /// The schema: one table per variable.
     #[serde(default)]
     pub vars: BTreeMap<String, VarSpec>,
+    /// The pre-commit hook.
+    #[serde(default)]
+    pub hook: HookConfig,
+}
+
+/// `[hook]`
+#[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HookConfig {
+    /// Paths the hook lets through on purpose (a demo key in examples/, a
+    /// test fixture): `*`, `?`, `**`; a pattern without `/` matches a file
+    /// name in any directory. A path list, never an inline comment that a
+    /// careless paste could carry along.
+    #[serde(default)]
+    pub allow: Vec<String>,
 }
 
 /// `[settings]`

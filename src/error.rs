@@ -95,6 +95,9 @@ pub enum Error {
     #[error("{}: `{name}` is read from this file (from_file) but it is not UTF-8", path.display())]
     NotUtf8File { path: PathBuf, name: String },
 
+    #[error("git: {message}")]
+    Git { message: String },
+
     #[error("unknown environment `{env}`")]
     UnknownEnvironment { env: String, known: Vec<String> },
 
@@ -161,7 +164,16 @@ impl Error {
             Error::NotUtf8File { .. } => {
                 "add `encode = \"base64\"` to the variable in envsafe.toml".into()
             }
+            Error::Git { .. } => "run it inside a git repository".into(),
             Error::Io { .. } | Error::NulInValue { .. } => return None,
         })
+    }
+}
+
+impl From<git2::Error> for Error {
+    fn from(e: git2::Error) -> Self {
+        Error::Git {
+            message: e.message().to_owned(),
+        }
     }
 }

@@ -10,6 +10,7 @@ pub mod env_vars;
 pub mod envelope;
 pub mod error;
 pub mod fsutil;
+pub mod git;
 pub mod header;
 pub mod keys;
 pub mod load;

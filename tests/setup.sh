@@ -14,3 +14,6 @@ fi
 if ! python3 -c "import nacl, cryptography" 2>/dev/null; then
   python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore pynacl cryptography
 fi
+if ! command -v pre-commit >/dev/null; then
+  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore pre-commit
+fi

@@ -178,6 +178,8 @@ pub enum Command {
     ///
     /// Works without keys; with them, encrypted values are type-checked too.
     Status(Deferred<OnlyGlobal>),
+    /// The git pre-commit hook: install, uninstall, or run it
+    Hook(Deferred<HookArgs>),
     /// Load the environment, then exec COMMAND with it
     ///
     /// Files load in order, later wins; a variable already set in the process
@@ -239,6 +241,12 @@ pub struct CheckArgs {
     /// Require the private keys and check encrypted values too
     #[arg(long)]
     pub decrypt: bool,
+    /// Check what is staged in git instead (the pre-commit checks)
+    #[arg(long, conflicts_with = "decrypt")]
+    pub staged: bool,
+    /// With --staged: also fail when a required variable is missing
+    #[arg(long, requires = "staged")]
+    pub require: bool,
     #[command(flatten)]
     pub global: Global,
 }
@@ -265,6 +273,30 @@ pub struct ExampleArgs {
     pub stdout: bool,
     #[command(flatten)]
     pub global: Global,
+}
+
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    #[command(subcommand)]
+    pub action: HookAction,
+    #[command(flatten)]
+    pub global: Global,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookAction {
+    /// Install the pre-commit hook (core.hooksPath respected; an existing
+    /// hook is kept and run after envsafe's)
+    Install,
+    /// Remove envsafe's pre-commit hook and restore the one it chained
+    Uninstall,
+    /// Check what is staged: keys files, private keys, plain secrets,
+    /// malformed values, the schema. Exit 3 on findings
+    Run {
+        /// Also fail when a required variable is missing
+        #[arg(long)]
+        require: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -303,6 +335,7 @@ impl Command {
             Command::Check(a) => &mut a.0.global,
             Command::Generate(a) => &mut a.0.global,
             Command::Example(a) => &mut a.0.global,
+            Command::Hook(a) => &mut a.0.global,
             Command::Run(a) => &mut a.0.global,
         };
         std::mem::take(global)

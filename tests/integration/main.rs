@@ -6,6 +6,7 @@ mod cli_core;
 mod cli_errors;
 mod dotenv_diff;
 mod help;
+mod hook;
 mod schema_cli;
 mod schemas;
 mod support;

@@ -5,6 +5,7 @@ mod crypt;
 mod example;
 mod generate;
 mod get;
+mod hook;
 mod init;
 mod keygen;
 mod ls;
@@ -25,7 +26,9 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
         Command::Encrypt(_) => crypt::encrypt(ctx),
         Command::Decrypt(a) => crypt::decrypt(ctx, a.0.stdout),
         Command::Ls(_) => ls::run(ctx),
+        Command::Check(a) if a.0.staged => hook::run(ctx, a.0.require, hook::Output::Stdout),
         Command::Check(a) => check::run(ctx, a.0.decrypt),
+        Command::Hook(a) => hook::dispatch(ctx, a.0.action),
         Command::Status(_) => status::run(ctx),
         Command::Example(a) => example::run(ctx, a.0.stdout),
         Command::Generate(a) => generate::run(ctx, &a.0.names, a.0.force, a.0.force_manual),

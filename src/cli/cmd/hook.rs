@@ -1,0 +1,114 @@
+//! `envsafe hook install|uninstall|run` and `check --staged`: the git
+//! pre-commit checks on what is staged.
+
+use envsafe::git::{self, Installed};
+use envsafe::schema::Finding;
+
+use crate::cli::args::HookAction;
+use crate::cli::report::Failure;
+use crate::cli::ui::{paint, ERROR, HELP};
+use crate::cli::{CmdResult, Ctx};
+
+/// Where findings go: stderr from the hook (git shows it), stdout from
+/// `check --staged`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    Stderr,
+    Stdout,
+}
+
+pub fn dispatch(ctx: &Ctx, action: HookAction) -> CmdResult {
+    match action {
+        HookAction::Run { require } => run(ctx, require, Output::Stderr),
+        HookAction::Install => {
+            let exe = std::env::current_exe().unwrap_or_else(|_| "envsafe".into());
+            match git::install(&exe)? {
+                Installed::Done { hook, chained } => {
+                    ctx.ui.status(&format!("installed {}", hook.display()));
+                    if chained {
+                        ctx.ui.status("the hook that was there runs after envsafe's (pre-commit.envsafe-chained)");
+                    }
+                }
+                Installed::AlreadyThere { hook } | Installed::NotInstalled { hook } => {
+                    ctx.ui
+                        .status(&format!("already installed: {}", hook.display()));
+                }
+            }
+            Ok(())
+        }
+        HookAction::Uninstall => {
+            match git::uninstall()? {
+                Installed::Done {
+                    hook,
+                    chained: true,
+                } => ctx.ui.status(&format!(
+                    "removed envsafe's hook; restored the previous {}",
+                    hook.display()
+                )),
+                Installed::Done { hook, .. } => {
+                    ctx.ui.status(&format!("removed {}", hook.display()))
+                }
+                Installed::AlreadyThere { hook } | Installed::NotInstalled { hook } => {
+                    ctx.ui.status(&format!(
+                        "envsafe's hook is not installed in {}",
+                        hook.display()
+                    ))
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `path:line NAME: problem [rule]` and its help line.
+pub fn render(f: &Finding) -> String {
+    let mut place = match (&f.file, f.line) {
+        (Some(file), Some(line)) => format!("{}:{line}", file.display()),
+        (Some(file), None) => file.display().to_string(),
+        (None, _) => format!("({})", f.env),
+    };
+    if !f.name.is_empty() {
+        place.push(' ');
+        place.push_str(&f.name);
+    }
+    let mut out = format!(
+        "{}: {place}: {} [{}]",
+        paint(ERROR, "error"),
+        f.message,
+        f.rule
+    );
+    if let Some(help) = &f.help {
+        out.push_str(&format!("\n  {}: {help}", paint(HELP, "help")));
+    }
+    out
+}
+
+pub fn run(ctx: &Ctx, require: bool, output: Output) -> CmdResult {
+    let scan = git::scan_staged(&ctx.project.config, &ctx.project.root, require)?;
+    if ctx.ui.json {
+        ctx.ui.json(&serde_json::json!({
+            "ok": scan.findings.is_empty(),
+            "files": scan.files,
+            "allowed": scan.allowed,
+            "findings": scan.findings,
+        }));
+    } else {
+        for f in &scan.findings {
+            match output {
+                Output::Stderr => ctx.ui.error(&format!("{}\n", render(f))),
+                Output::Stdout => ctx.ui.out(&render(f)),
+            }
+        }
+    }
+    if !scan.findings.is_empty() {
+        return Err(Failure::Validation(format!(
+            "envsafe: {} problem(s) in staged files; commit blocked (fix and `git add` them; `git commit --no-verify` skips this check)",
+            scan.findings.len()
+        )));
+    }
+    ctx.ui.detail(&format!(
+        "{} staged file(s) checked, {} allowed",
+        scan.files, scan.allowed
+    ));
+    Ok(())
+}
