@@ -7,8 +7,23 @@ use std::path::PathBuf;
 use crate::support::{stdout, Project};
 
 const COMMANDS: &[&str] = &[
-    "", "init", "keygen", "set", "unset", "get", "encrypt", "decrypt", "ls", "check", "generate",
-    "example", "status", "run",
+    "",
+    "init",
+    "keygen",
+    "set",
+    "unset",
+    "get",
+    "encrypt",
+    "decrypt",
+    "ls",
+    "check",
+    "generate",
+    "example",
+    "status",
+    "hook",
+    "hook run",
+    "hook install",
+    "run",
 ];
 
 #[test]
