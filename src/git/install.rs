@@ -29,7 +29,7 @@ pub enum Installed {
 }
 
 fn hooks_dir() -> Result<PathBuf> {
-    let (repo, _) = super::open()?;
+    let repo = super::open()?;
     if let Ok(path) = repo.config()?.get_path("core.hooksPath") {
         let base = repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
         return Ok(if path.is_absolute() {

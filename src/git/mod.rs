@@ -1,5 +1,5 @@
-//! git: what is staged (the index, via git2 — never the working tree), the
-//! checks the pre-commit hook makes on it, and installing the hook.
+//! git: what is staged (the index — never the working tree), the checks
+//! the pre-commit hook makes on it, and installing the hook.
 
 mod allow;
 mod install;
@@ -13,17 +13,9 @@ use git2::Repository;
 
 use crate::error::Result;
 
-/// The repository of the working directory, honouring GIT_DIR and friends;
-/// and the index git is committing from (`GIT_INDEX_FILE`, which `git commit
-/// -a` and `git commit PATH` set to a temporary index, else the repo's).
-fn open() -> Result<(Repository, Option<git2::Index>)> {
-    let repo = Repository::open_from_env()?;
-    if repo.is_bare() {
-        return Ok((repo, None));
-    }
-    let index = match std::env::var_os("GIT_INDEX_FILE") {
-        Some(path) => git2::Index::open(std::path::Path::new(&path))?,
-        None => repo.index()?,
-    };
-    Ok((repo, Some(index)))
+/// The repository of the working directory, honouring GIT_DIR and friends.
+/// (What is staged comes from `git` itself, which also honours
+/// `GIT_INDEX_FILE`: `git commit -a` commits from a temporary index.)
+fn open() -> Result<Repository> {
+    Ok(Repository::open_from_env()?)
 }

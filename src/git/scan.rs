@@ -1,13 +1,16 @@
 //! The pre-commit checks (DESIGN §10) on staged blobs: keys files and
 //! private key material in any file; in env files, plain secrets, malformed
 //! sealed values and the schema (via `schema::Checker` on the staged texts).
-//! The cost follows what is staged: one tree-to-index diff, then only the
-//! staged blobs (and the other files of a touched environment) are read.
+//! The cost follows what is staged: git itself lists the staged entries
+//! (`git diff --cached --raw`, which skips unchanged directories with the
+//! index's cache-tree; libgit2's tree-to-index diff walks every tree and was
+//! 6.75x slower on 100,000 files), then git2 reads only those blobs (and the
+//! other files of a touched environment).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use git2::{Delta, DiffOptions, FileMode, Index, Repository};
+use git2::{Oid, Repository};
 
 use crate::config::{env_from_file_name, Config};
 use crate::error::Result;
@@ -63,20 +66,96 @@ fn is_keys_file(path: &str) -> bool {
     name == ".env.keys" || name.ends_with(".keys")
 }
 
-/// The text of `path` in `index` (stage 0), if it is there.
-fn index_text(repo: &Repository, index: &Index, path: &str) -> Option<String> {
-    let entry = index.get_path(Path::new(path), 0)?;
-    let blob = repo.find_blob(entry.id).ok()?;
-    Some(String::from_utf8_lossy(blob.content()).into_owned())
+/// `git ARGS` run at the top of the working tree; its stdout.
+fn run_git(top: &Path, args: &[&str]) -> Result<Vec<u8>> {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(top)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .map_err(|e| crate::Error::Git {
+            message: format!("cannot run git: {e}"),
+        })?;
+    if !out.status.success() {
+        return Err(crate::Error::Git {
+            message: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        });
+    }
+    Ok(out.stdout)
+}
+
+/// Staged entries as (path, blob id): added, modified, type-changed; not
+/// deletions, submodules (mode 160000) or symlinks (120000).
+fn staged_entries(top: &Path) -> Result<Vec<(String, Oid)>> {
+    let raw = run_git(
+        top,
+        &[
+            "diff",
+            "--cached",
+            "--raw",
+            "-z",
+            "--no-renames",
+            "--no-abbrev",
+            "--no-ext-diff",
+        ],
+    )?;
+    let mut out = Vec::new();
+    let mut fields = raw.split(|b| *b == 0);
+    while let (Some(meta), Some(path)) = (fields.next(), fields.next()) {
+        // ":old_mode new_mode old_id new_id status"
+        let meta = String::from_utf8_lossy(meta);
+        let parts: Vec<&str> = meta.trim_start_matches(':').split(' ').collect();
+        let [_, new_mode, _, new_id, status] = parts[..] else {
+            continue;
+        };
+        if status.starts_with('D') || new_mode == "160000" || new_mode == "120000" {
+            continue;
+        }
+        if let Ok(id) = Oid::from_str(new_id) {
+            out.push((String::from_utf8_lossy(path).into_owned(), id));
+        }
+    }
+    Ok(out)
+}
+
+/// The staged text of each of `paths` (absent: `None`), from the index.
+fn index_texts(
+    repo: &Repository,
+    top: &Path,
+    paths: &[String],
+) -> Result<BTreeMap<String, String>> {
+    let mut args = vec!["ls-files", "--stage", "-z", "--"];
+    args.extend(paths.iter().map(String::as_str));
+    let raw = run_git(top, &args)?;
+    let mut out = BTreeMap::new();
+    for rec in raw.split(|b| *b == 0).filter(|r| !r.is_empty()) {
+        // "mode id stage\tpath"
+        let rec = String::from_utf8_lossy(rec);
+        let Some((meta, path)) = rec.split_once('\t') else {
+            continue;
+        };
+        let mut m = meta.split(' ');
+        let (Some(_), Some(id), Some("0")) = (m.next(), m.next(), m.next()) else {
+            continue;
+        };
+        if let Ok(blob) = Oid::from_str(id).and_then(|id| repo.find_blob(id)) {
+            out.insert(
+                path.to_owned(),
+                String::from_utf8_lossy(blob.content()).into_owned(),
+            );
+        }
+    }
+    Ok(out)
 }
 
 /// Scans what is staged. `project_root` is where envsafe.toml's paths are
 /// relative to; `require` also checks that required variables are present.
 pub fn scan_staged(config: &Config, project_root: &Path, require: bool) -> Result<StagedScan> {
     let mut out = StagedScan::default();
-    let (repo, Some(index)) = super::open()? else {
+    let repo = super::open()?;
+    if repo.is_bare() {
         return Ok(out); // a bare repository has nothing staged
-    };
+    }
     let root = if project_root.as_os_str().is_empty() {
         Path::new(".")
     } else {
@@ -92,29 +171,9 @@ pub fn scan_staged(config: &Config, project_root: &Path, require: bool) -> Resul
             .unwrap_or_default(),
         _ => String::new(),
     };
-    let head = repo.head().ok().and_then(|h| h.peel_to_tree().ok());
-    let mut opts = DiffOptions::new();
-    opts.include_typechange(true);
-    let diff = repo.diff_tree_to_index(head.as_ref(), Some(&index), Some(&mut opts))?;
-    let mut staged: BTreeMap<String, git2::Oid> = BTreeMap::new();
-    for delta in diff.deltas() {
-        if matches!(
-            delta.status(),
-            Delta::Deleted | Delta::Unmodified | Delta::Ignored
-        ) {
-            continue;
-        }
-        let file = delta.new_file();
-        if matches!(
-            file.mode(),
-            FileMode::Commit | FileMode::Link | FileMode::Unreadable
-        ) {
-            continue; // submodules and symlinks carry no content of ours
-        }
-        if let Some(path) = file.path().and_then(Path::to_str) {
-            staged.insert(path.to_owned(), file.id());
-        }
-    }
+    // git prints paths relative to the top of the working tree.
+    let top = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
+    let staged: BTreeMap<String, Oid> = staged_entries(&top)?.into_iter().collect();
     let project_path = |p: &str| -> String {
         if project_prefix.is_empty() {
             p.to_owned()
@@ -138,6 +197,7 @@ pub fn scan_staged(config: &Config, project_root: &Path, require: bool) -> Resul
         })
         .collect();
     let mut touched: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut staged_texts: BTreeMap<String, String> = BTreeMap::new();
     for (path, oid) in &staged {
         if crate::git::allowed(&config.hook.allow, path) {
             out.allowed += 1;
@@ -162,7 +222,7 @@ pub fn scan_staged(config: &Config, project_root: &Path, require: bool) -> Resul
             continue;
         }
         let blob = repo.find_blob(*oid)?;
-        let text = String::from_utf8_lossy(blob.content());
+        let text = String::from_utf8_lossy(blob.content()).into_owned();
         for (i, line) in text.split('\n').enumerate() {
             let line = line.strip_suffix('\r').unwrap_or(line);
             let name = private_key_assignment(line);
@@ -182,7 +242,7 @@ pub fn scan_staged(config: &Config, project_root: &Path, require: bool) -> Resul
             .collect();
         if envs.is_empty() {
             let name = path.rsplit('/').next().unwrap_or(path);
-            let in_header = crate::dotenv::Document::parse(&at, text.clone().into_owned())
+            let in_header = crate::dotenv::Document::parse(&at, text.clone())
                 .ok()
                 .and_then(|d| header::find(&d).ok().flatten())
                 .map(|h| h.env.unwrap_or_else(|| "development".into()));
@@ -199,6 +259,9 @@ pub fn scan_staged(config: &Config, project_root: &Path, require: bool) -> Resul
                 envs.push(env);
             }
         }
+        if !envs.is_empty() {
+            staged_texts.insert(path.clone(), text);
+        }
         for env in envs {
             touched.entry(env).or_default().push(path.clone());
         }
@@ -213,9 +276,26 @@ pub fn scan_staged(config: &Config, project_root: &Path, require: bool) -> Resul
             .get(env.as_str())
             .cloned()
             .unwrap_or_else(|| staged_here.clone());
+        // Staged files' texts are the staged blobs; ask the index only for
+        // the environment's other files (one more git call, often none).
+        let others: Vec<String> = files
+            .iter()
+            .filter(|f| !staged.contains_key(*f))
+            .cloned()
+            .collect();
+        let mut texts = if others.is_empty() {
+            BTreeMap::new()
+        } else {
+            index_texts(&repo, &top, &others)?
+        };
+        for f in &files {
+            if let Some(text) = staged_texts.get(f) {
+                texts.insert(f.clone(), text.clone());
+            }
+        }
         let sources: Vec<(PathBuf, Option<String>)> = files
             .iter()
-            .map(|f| (PathBuf::from(f), index_text(&repo, &index, f)))
+            .map(|f| (PathBuf::from(f), texts.remove(f)))
             .collect();
         let report = checker.check_sources(env, &sources, no_keys, require)?;
         let staged_set: BTreeSet<&str> = staged_here.iter().map(String::as_str).collect();
