@@ -16,9 +16,10 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
 
-for n in "${@:-1000 100000}"; do
+[ $# -gt 0 ] || set -- 1000 100000
+for n in "$@"; do
   repo=$WORK/repo$n
-  mkdir -p "$repo" && cd "$repo" && git init -q .
+  mkdir -p "$repo" && cd "$repo" && git init -q . && git config gc.auto 0 && git config maintenance.auto false
   python3 - "$n" <<'PY'
 import os, sys
 n = int(sys.argv[1])
