@@ -52,13 +52,44 @@ impl<'a> Openers<'a> {
         }
     }
 
-    fn for_key(&mut self, public: &PublicKey, env: &str, file: &Path) -> Result<&mut Opener> {
+    /// The opener for `public`, or a new one whose key is found by opening
+    /// `name`'s value: a candidate that opens it is the key (fast: no public
+    /// key derived). If none does, the slow path tells a wrong key
+    /// (not found) from a bad value (the key matches; the value fails).
+    fn opener_for(
+        &mut self,
+        public: &PublicKey,
+        env: &str,
+        file: &Path,
+        name: &str,
+        sealed: &str,
+    ) -> Result<(usize, Option<SecretValue>)> {
         if let Some(i) = self.open.iter().position(|o| o.public() == public) {
-            return Ok(&mut self.open[i]);
+            return Ok((i, None));
         }
-        let key = self.keys.find(env, public, file)?;
-        self.open.push(Opener::with_public(key, *public));
-        Ok(self.open.last_mut().expect("just pushed"))
+        let mut opened = None;
+        let found = self.keys.find_by(env, public, file, &mut |key| {
+            let mut opener = Opener::with_public(key.clone(), *public);
+            match opener.open(name, sealed) {
+                Ok(value) => {
+                    opened = Some((opener, value));
+                    true
+                }
+                Err(_) => false,
+            }
+        });
+        let value = match (found, opened) {
+            (Ok(_), Some((opener, value))) => {
+                self.open.push(opener);
+                Some(value)
+            }
+            _ => {
+                let key = self.keys.find(env, public, file)?;
+                self.open.push(Opener::with_public(key, *public));
+                None
+            }
+        };
+        Ok((self.open.len() - 1, value))
     }
 
     /// Opens `sealed`, the value of `entry` in the file at `path`.
@@ -76,7 +107,11 @@ impl<'a> Openers<'a> {
             });
         };
         let env = h.env.as_deref().unwrap_or(self.env).to_owned();
-        self.for_key(&h.public_key, &env, path)?
+        let (i, first) = self.opener_for(&h.public_key, &env, path, entry.name, sealed)?;
+        if let Some(value) = first {
+            return Ok(value);
+        }
+        self.open[i]
             .open(entry.name, sealed)
             .map_err(|reason| Error::Decrypt {
                 at: Location {

@@ -77,6 +77,20 @@ impl KeyLookup {
     /// The private key of environment `env` whose public key is `public`,
     /// for the env file at `env_file`.
     pub fn find(&self, env: &str, public: &PublicKey, env_file: &Path) -> Result<PrivateKey> {
+        self.find_by(env, public, env_file, &mut |key| key.public() == *public)
+    }
+
+    /// Like [`find`](Self::find), with the test of a candidate given:
+    /// `accept` may prove a key by opening a value sealed to `public`
+    /// (cheaper than deriving the key's public half). The not-found error
+    /// is the same as `find`'s.
+    pub fn find_by(
+        &self,
+        env: &str,
+        public: &PublicKey,
+        env_file: &Path,
+        accept: &mut dyn FnMut(&PrivateKey) -> bool,
+    ) -> Result<PrivateKey> {
         let mut tried = Vec::new();
         for source in self.sources(env, env_file) {
             let texts = match source.candidates(env)? {
@@ -95,7 +109,7 @@ impl KeyLookup {
                     .filter(|p| !p.is_empty())
                 {
                     match PrivateKey::parse(part) {
-                        Ok(key) if key.public() == *public => return Ok(key),
+                        Ok(key) if accept(&key) => return Ok(key),
                         Ok(_) => {}
                         Err(_) => invalid = true,
                     }

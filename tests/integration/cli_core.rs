@@ -374,3 +374,23 @@ fn global_flags_work_before_and_after_the_command_name() {
     ]));
     assert_eq!(out, "other\n");
 }
+
+#[test]
+fn a_wrong_key_listed_first_is_skipped() {
+    let p = init_with_db_and_port();
+    let right = p.private_key("development");
+    std::fs::remove_file(p.file(".env.keys")).unwrap();
+    let other = stdout(&mut p.envsafe(&["keygen"]))
+        .lines()
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let out = stdout(
+        p.envsafe(&["run", "--", "sh", "-c", "echo $DATABASE_URL"])
+            .env(
+                "ENVSAFE_PRIVATE_KEY_DEVELOPMENT",
+                format!("{other},{right}"),
+            ),
+    );
+    assert_eq!(out, "postgres://app:s3cret@db:5432/app\n");
+}
