@@ -400,3 +400,24 @@ fn the_pre_commit_framework_runs_envsafe() {
         "{shown}"
     );
 }
+
+#[test]
+fn required_variables_are_checked_only_with_require() {
+    let p = hooked();
+    p.write("envsafe.toml", "[vars.DATABASE_URL]\nrequired = true\n");
+    p.write(".env", "PORT=1\n");
+    add(&p, ".");
+    let o = commit(&p, "no DATABASE_URL yet");
+    assert!(o.status.success(), "{}", err(&o));
+    p.write(".env", "PORT=2\n");
+    add(&p, ".env");
+    let out = p.envsafe(&["hook", "run", "--require"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("error: (development) DATABASE_URL: is required but not set [missing]"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    p.envsafe(&["check", "--staged"]).assert().success();
+}
