@@ -33,8 +33,8 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct HookConfig {
     /// Paths the hook lets through on purpose (a demo key in examples/, a
-    /// test fixture): `*`, `?`, `**`; a pattern without `/` matches a file
-    /// name in any directory. A path list, never an inline comment that a
+    /// test fixture), relative to envsafe.toml's directory: `*`, `?`, `**`;
+    /// a pattern without `/` matches a file name in any directory. A path list, never an inline comment that a
     /// careless paste could carry along.
     #[serde(default)]
     pub allow: Vec<String>,

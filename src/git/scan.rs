@@ -199,7 +199,13 @@ pub fn scan_staged(config: &Config, project_root: &Path, require: bool) -> Resul
     let mut touched: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut staged_texts: BTreeMap<String, String> = BTreeMap::new();
     for (path, oid) in &staged {
-        if crate::git::allowed(&config.hook.allow, path) {
+        // Patterns are relative to the project (envsafe.toml), like its other paths.
+        let in_project = if project_prefix.is_empty() {
+            Some(path.as_str())
+        } else {
+            path.strip_prefix(&format!("{}/", project_prefix.trim_end_matches('/')))
+        };
+        if in_project.is_some_and(|p| crate::git::allowed(&config.hook.allow, p)) {
             out.allowed += 1;
             continue;
         }

@@ -313,6 +313,15 @@ fn allow_list_lets_a_demo_key_through() {
     p.write("envsafe.toml", "[hook]\nallow = [\"examples/**\"]\n");
     let o = commit(&p, "demo");
     assert!(o.status.success(), "{}", err(&o));
+    // In a project below the repository's top, patterns are relative to it.
+    p.write(
+        "app/envsafe.toml",
+        "[hook]\nallow = [\"fixtures/*.keys\"]\n",
+    );
+    p.write("app/fixtures/demo.keys", &format!("{key}\n"));
+    add(&p, "app");
+    let hook = p.envsafe(&["-C", "app", "hook", "run"]).output().unwrap();
+    assert!(hook.status.success(), "{}", err(&hook));
 }
 
 #[test]
