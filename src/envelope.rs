@@ -35,10 +35,7 @@ impl Envelope {
 
     pub fn decode(text: &str) -> Result<Self, OpenError> {
         let mut raw = Vec::new();
-        decode_into(v1_body(text)?, &mut raw)?;
-        if raw.len() < 32 + 24 + TAG_LEN {
-            return Err(OpenError::Malformed("too short"));
-        }
+        decode_v1(text, &mut raw)?;
         let mut eph_pub = [0u8; 32];
         eph_pub.copy_from_slice(&raw[..32]);
         let mut nonce = [0u8; 24];
@@ -52,7 +49,7 @@ impl Envelope {
 }
 
 /// The base64 body of a v1 value; an error names what is wrong.
-pub fn v1_body(text: &str) -> Result<&str, OpenError> {
+fn v1_body(text: &str) -> Result<&str, OpenError> {
     let rest = text
         .strip_prefix(PREFIX)
         .ok_or(OpenError::Malformed("missing `envsafe:` prefix"))?;
@@ -67,20 +64,21 @@ pub fn v1_body(text: &str) -> Result<&str, OpenError> {
     Ok(body)
 }
 
-/// Decodes a v1 body (`eph_pub ‖ nonce ‖ ciphertext‖tag`) into `out`.
-pub fn decode_into(body: &str, out: &mut Vec<u8>) -> Result<(), OpenError> {
+/// Decodes a v1 value (`eph_pub ‖ nonce ‖ ciphertext‖tag`) into `out`
+/// (cleared first), checking prefix, version, base64 and minimum length.
+pub fn decode_v1(text: &str, out: &mut Vec<u8>) -> Result<(), OpenError> {
+    let body = v1_body(text)?;
+    out.clear();
     URL_SAFE_NO_PAD
         .decode_vec(body, out)
-        .map_err(|_| OpenError::Malformed("invalid base64"))
-}
-
-/// Whether `text` has the shape of a v1 value (prefix, version, base64,
-/// length), without a key.
-pub fn check_shape(text: &str) -> Result<(), OpenError> {
-    let mut raw = Vec::new();
-    decode_into(v1_body(text)?, &mut raw)?;
-    if raw.len() < 32 + 24 + TAG_LEN {
+        .map_err(|_| OpenError::Malformed("invalid base64"))?;
+    if out.len() < 32 + 24 + TAG_LEN {
         return Err(OpenError::Malformed("too short"));
     }
     Ok(())
+}
+
+/// Whether `text` has the shape of a v1 value, without a key.
+pub fn check_shape(text: &str) -> Result<(), OpenError> {
+    decode_v1(text, &mut Vec::new())
 }

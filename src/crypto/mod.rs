@@ -180,12 +180,7 @@ impl Opener {
 
     /// Opens `text` (`envsafe:v1:…`) sealed for variable `name`.
     pub fn open(&mut self, name: &str, text: &str) -> Result<SecretValue, OpenError> {
-        let body = crate::envelope::v1_body(text)?;
-        self.buf.clear();
-        crate::envelope::decode_into(body, &mut self.buf)?;
-        if self.buf.len() < 32 + 24 + 16 {
-            return Err(OpenError::Malformed("too short"));
-        }
+        crate::envelope::decode_v1(text, &mut self.buf)?;
         let eph_pub: [u8; 32] = self.buf[..32].try_into().expect("length checked");
         let at = self.cipher_index(&eph_pub)?;
         self.aad.truncate(V1_PREFIX.len());
