@@ -10,10 +10,10 @@ use serde::Serialize;
 use super::types::check_value;
 use super::{anchored, VarSpec};
 use crate::config::Config;
-use crate::crypto::Opener;
 use crate::dotenv::{Document, Quote};
 use crate::error::{Error, Result};
 use crate::keys::KeyLookup;
+use crate::load::Openers;
 use crate::{fsutil, header, SecretValue};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -143,6 +143,7 @@ impl<'a> Checker<'a> {
         let mut report = Report::default();
         let mut defs: BTreeMap<String, Vec<Definition>> = BTreeMap::new();
         let mut order: Vec<String> = Vec::new();
+        let mut openers = secrets.keys.map(|keys| Openers::new(keys, env));
         for (path, text) in sources {
             let Some(text) = text.clone() else {
                 continue;
@@ -185,41 +186,39 @@ impl<'a> Checker<'a> {
                 }
                 Err(e) => return Err(e),
             };
-            let mut opener: Option<Option<Opener>> = None;
+            // Not checked without a header or a usable key (an error only
+            // when keys are required).
+            let mut key_missing = openers.is_none() || head.is_none();
             for e in doc.entries() {
                 let value = if let Some(sealed) = e.sealed() {
-                    let opener = match (&mut opener, &head, secrets.keys) {
-                        (Some(o), ..) => o,
-                        (slot @ None, Some(h), Some(keys)) => {
-                            let file_env = h.env.as_deref().unwrap_or(env);
-                            match keys.find(file_env, &h.public_key, path) {
-                                Ok(key) => {
-                                    slot.insert(Some(Opener::with_public(key, h.public_key)))
-                                }
-                                Err(err) if secrets.required => return Err(err),
-                                Err(_) => slot.insert(None),
-                            }
-                        }
-                        (slot, ..) => slot.insert(None),
-                    };
-                    match opener {
-                        Some(o) => match o.open(e.name, sealed) {
-                            Ok(v) => Some(v),
-                            Err(reason) => {
-                                report.findings.push(
-                                    Finding::new(
-                                        Severity::Error,
-                                        env,
-                                        e.name,
-                                        "decrypt",
-                                        format!("cannot be decrypted: {reason}"),
-                                    )
-                                    .at(path, e.line)
-                                    .help(Some("set it again with `envsafe set`".into())),
-                                );
+                    let opened = match openers.as_mut().filter(|_| !key_missing) {
+                        None => None,
+                        Some(o) => match o.open_entry(path, head.as_ref(), &e, sealed) {
+                            Ok(v) => Some(Ok(v)),
+                            Err(Error::Decrypt { reason, .. }) => Some(Err(reason)),
+                            Err(_) if !secrets.required => {
+                                key_missing = true;
                                 None
                             }
+                            Err(err) => return Err(err),
                         },
+                    };
+                    match opened {
+                        Some(Ok(v)) => Some(v),
+                        Some(Err(reason)) => {
+                            report.findings.push(
+                                Finding::new(
+                                    Severity::Error,
+                                    env,
+                                    e.name,
+                                    "decrypt",
+                                    format!("cannot be decrypted: {reason}"),
+                                )
+                                .at(path, e.line)
+                                .help(Some("set it again with `envsafe set`".into())),
+                            );
+                            None
+                        }
                         None => {
                             report.unchecked += 1;
                             if let Err(reason) = crate::envelope::check_shape(sealed) {
