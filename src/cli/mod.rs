@@ -75,7 +75,7 @@ impl Ctx {
     }
 }
 
-fn setup(global: Global) -> Result<Ctx, Failure> {
+fn setup(global: Global, ui: Ui) -> Result<Ctx, Failure> {
     if let Some(dir) = &global.dir {
         std::env::set_current_dir(dir).map_err(|source| envsafe::Error::Io {
             path: dir.clone(),
@@ -87,11 +87,6 @@ fn setup(global: Global) -> Result<Ctx, Failure> {
         source,
     })?;
     let project = Project::discover(&cwd, global.config.as_deref())?;
-    let ui = Ui {
-        quiet: global.quiet,
-        verbose: global.verbose,
-        json: global.json,
-    };
     Ok(Ctx {
         global,
         project,
@@ -111,7 +106,7 @@ pub fn main() -> ExitCode {
         verbose: global.verbose,
         json: global.json,
     };
-    let result = setup(global).and_then(|ctx| cmd::dispatch(&ctx, command));
+    let result = setup(global, ui).and_then(|ctx| cmd::dispatch(&ctx, command));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
