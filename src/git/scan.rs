@@ -220,11 +220,11 @@ pub fn scan_staged(config: &Config, project_root: &Path, require: bool) -> Resul
                     "keys-file",
                     "a private keys file is staged",
                 )
+                .in_file(&at)
                 .help(Some(format!(
                     "unstage it (`git rm --cached {path}`) and add it to .gitignore"
                 ))),
             );
-            out.findings.last_mut().expect("pushed").file = Some(at);
             continue;
         }
         let blob = repo.find_blob(*oid)?;

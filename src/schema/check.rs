@@ -57,8 +57,13 @@ impl Finding {
     }
 
     pub(crate) fn at(mut self, file: &Path, line: usize) -> Self {
-        self.file = Some(file.to_path_buf());
         self.line = Some(line);
+        self.in_file(file)
+    }
+
+    /// A finding about a whole file.
+    pub(crate) fn in_file(mut self, file: &Path) -> Self {
+        self.file = Some(file.to_path_buf());
         self
     }
 
