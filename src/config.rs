@@ -7,6 +7,7 @@ use std::path::Path;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use crate::crypto::PublicKey;
 use crate::error::{Error, Location, Result};
 use crate::schema::VarSpec;
 
@@ -55,6 +56,12 @@ pub struct Settings {
 pub struct EnvironmentConfig {
     /// Files loaded in order, later wins. Absent: `.env` / `.env.<name>`.
     pub files: Option<Vec<String>>,
+    /// The environment's public key (`age1…`), pinned: a file header with
+    /// another key is refused by every writer and reported by `check` and
+    /// the hook. Written by `init` and by the command that makes a new
+    /// keypair; changed only by `rotate`.
+    #[schemars(with = "Option<String>")]
+    pub public_key: Option<toml::Spanned<String>>,
     /// Who may read the environment key (team mode).
     #[serde(default)]
     pub recipients: Vec<String>,
@@ -78,13 +85,14 @@ pub fn error_at(path: &Path, text: &str, offset: usize, message: String) -> Erro
             col,
         },
         message,
-        snippet: text
-            .lines()
-            .nth(line - 1)
-            .unwrap_or("")
-            .chars()
-            .take(160)
-            .collect(),
+        snippet: Some(
+            text.lines()
+                .nth(line - 1)
+                .unwrap_or("")
+                .chars()
+                .take(160)
+                .collect(),
+        ),
     }
 }
 
@@ -94,8 +102,31 @@ impl Config {
             let offset = e.span().map_or(0, |s| s.start);
             error_at(path, text, offset, e.message().trim().to_owned())
         })?;
+        for (env, e) in &config.environments {
+            if let Some(pin) = &e.public_key {
+                if let Err(why) = pin.get_ref().parse::<PublicKey>() {
+                    return Err(error_at(
+                        path,
+                        text,
+                        pin.span().start,
+                        format!("environments.{env}.public_key is not an age public key: {why}"),
+                    ));
+                }
+            }
+        }
         crate::schema::check_config(&config, path, text)?;
         Ok(config)
+    }
+
+    /// The public key pinned for `env`, if any (validated by `parse`).
+    pub fn pinned_key(&self, env: &str) -> Option<PublicKey> {
+        self.environments
+            .get(env)?
+            .public_key
+            .as_ref()?
+            .get_ref()
+            .parse()
+            .ok()
     }
 
     /// The comment `init` puts at the top of a new envsafe.toml.
@@ -110,6 +141,44 @@ impl Config {
             default_file(env)
         )
     }
+}
+
+/// Records `public` as the pinned key of `env` in the envsafe.toml at
+/// `path`, keeping the rest of the file as it is (comments, order). The
+/// environment's table is created if missing.
+pub fn write_pin(path: &Path, env: &str, public: &PublicKey) -> Result<()> {
+    let _lock = crate::fsutil::DirLock::for_file(path)?;
+    let text = crate::fsutil::read_to_string(path)?;
+    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        let offset = e.span().map_or(0, |s| s.start);
+        error_at(path, &text, offset, e.message().trim().to_owned())
+    })?;
+    let envs = doc.entry("environments").or_insert_with(|| {
+        let mut t = toml_edit::Table::new();
+        t.set_implicit(true);
+        toml_edit::Item::Table(t)
+    });
+    let Some(envs) = envs.as_table_like_mut() else {
+        return Err(error_at(
+            path,
+            &text,
+            0,
+            "`environments` is not a table".into(),
+        ));
+    };
+    let table = envs
+        .entry(env)
+        .or_insert(toml_edit::Item::Table(toml_edit::Table::new()));
+    let Some(table) = table.as_table_like_mut() else {
+        return Err(error_at(
+            path,
+            &text,
+            0,
+            format!("`environments.{env}` is not a table"),
+        ));
+    };
+    table.insert("public_key", toml_edit::value(public.to_string()));
+    crate::fsutil::atomic_write(path, doc.to_string().as_bytes(), None)
 }
 
 /// `.env` for development, `.env.<name>` for any other environment.

@@ -30,3 +30,12 @@ pub fn private_key_var(env: &str) -> String {
     }));
     name
 }
+
+/// An age identity (a path, or the identity itself) for team key files.
+pub const ENVSAFE_IDENTITY: &str = "ENVSAFE_IDENTITY";
+
+/// Variables that hold key material: `run` never passes them to the
+/// command, and `${…}` in a file never expands to them.
+pub fn is_key_var(name: &str) -> bool {
+    name.starts_with(ENVSAFE_PRIVATE_KEY) || name == ENVSAFE_IDENTITY
+}

@@ -82,3 +82,56 @@ pub fn decode_v1(text: &str, out: &mut Vec<u8>) -> Result<(), OpenError> {
 pub fn check_shape(text: &str) -> Result<(), OpenError> {
     decode_v1(text, &mut Vec::new())
 }
+
+/// Ciphertext found where a plain value should be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ciphertext {
+    /// An envsafe value that is not in the form envsafe opens (re-quoted
+    /// with single quotes, padded with spaces, …).
+    Envsafe,
+    /// A dotenvx value: `encrypted:` and base64.
+    Dotenvx,
+}
+
+impl Ciphertext {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Ciphertext::Envsafe => "an envsafe-encrypted value",
+            Ciphertext::Dotenvx => "a dotenvx-encrypted value (`encrypted:…`)",
+        }
+    }
+}
+
+/// Whether a plain (decoded) value is in fact ciphertext: `run` must never
+/// pass it on as if it were the secret (DESIGN §8).
+pub fn ciphertext_kind(value: &str) -> Option<Ciphertext> {
+    let v = value.trim();
+    if v.starts_with(PREFIX) {
+        return Some(Ciphertext::Envsafe);
+    }
+    let body = v.strip_prefix("encrypted:")?;
+    let base64 = body.len() >= 20
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'));
+    base64.then_some(Ciphertext::Dotenvx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ciphertext_is_recognised_in_any_disguise() {
+        assert_eq!(
+            ciphertext_kind(" envsafe:v1:abc"),
+            Some(Ciphertext::Envsafe)
+        );
+        assert_eq!(
+            ciphertext_kind("encrypted:BDqDBibm4wsYqMpCjTQ6BsDHmMadg9K3dAt+Z9HPMfLEIRVz50hmLXPXRuDBXaJi/LwWYEVUNiq0HISrslzQPaoyS8Lotg3gFWJTsNCdOWnqpjF2xNUX2RQiP05kAbEXM6MWVjDr"),
+            Some(Ciphertext::Dotenvx)
+        );
+        assert_eq!(ciphertext_kind("encrypted:djf${MACHINE}tail"), None);
+        assert_eq!(ciphertext_kind("postgres://db/app"), None);
+    }
+}

@@ -15,6 +15,8 @@ pub enum ErrorKind {
     Usage,
     /// A key was missing, wrong or unreadable, or a value did not decrypt (exit 4).
     Key,
+    /// A value breaks the schema (exit 3).
+    Validation,
 }
 
 /// Where a problem is in a file: 1-based line and column.
@@ -41,24 +43,48 @@ pub enum Error {
     },
 
     /// A dotenv syntax error. `snippet` is the offending line with its value
-    /// masked, so a malformed secret is never echoed.
+    /// masked (DESIGN §5), or nothing for a file that holds private keys.
     #[error("{at}: {message}")]
     Parse {
         at: Location,
         message: String,
-        snippet: String,
+        snippet: Option<String>,
     },
+
+    /// A value whose `${…}` expansion failed: too deep, too large,
+    /// unterminated, or `${NAME:?message}` with NAME unset.
+    #[error("{at}: `{name}`: {message}")]
+    Expand {
+        at: Location,
+        name: String,
+        message: String,
+        required: bool,
+    },
+
+    #[error("{at}: not valid UTF-8")]
+    NotUtf8 { at: Location },
+
+    #[error("{}: is {what}, not a regular file", path.display())]
+    NotRegularFile { path: PathBuf, what: &'static str },
+
+    #[error("{}: larger than {} MiB", path.display(), limit >> 20)]
+    FileTooLarge { path: PathBuf, limit: u64 },
+
+    #[error("{}: a symlink whose target does not exist", path.display())]
+    DanglingSymlink { path: PathBuf },
 
     /// An envsafe.toml error; `snippet` is the line.
     #[error("{at}: {message}")]
     Config {
         at: Location,
         message: String,
-        snippet: String,
+        snippet: Option<String>,
     },
 
-    #[error("invalid variable name `{name}`")]
-    InvalidName { name: String },
+    /// `shown` is the name up to its first invalid character: what follows
+    /// may be a value (`set 'KEY=sk_live_…'`).
+    #[error("invalid variable name `{shown}`: {reason}")]
+    InvalidName { shown: String, reason: &'static str },
 
     #[error("{path}: `{name}` is not set", path = path.display())]
     NotSet { path: PathBuf, name: String },
@@ -106,16 +132,98 @@ pub enum Error {
 
     #[error("no env file found for environment `{env}` (looked for {})", files.join(", "))]
     NoFiles { env: String, files: Vec<String> },
+
+    #[error("no envsafe project in {} (no envsafe.toml, no .env files)", dir.display())]
+    NoProject { dir: PathBuf },
+
+    /// The environment could not be chosen from `ENVSAFE_PRIVATE_KEY_<ENV>`
+    /// variables: several set, or one naming no known environment.
+    #[error("{message}")]
+    EnvSelection { message: String },
+
+    /// A file's header names another environment than the one selected.
+    #[error("{at}: this file belongs to environment `{file_env}` (its header says so), not `{selected}`")]
+    EnvMismatch {
+        at: Location,
+        file_env: String,
+        selected: String,
+    },
+
+    /// A header's public key is not the trusted one: the pin in
+    /// envsafe.toml, or (zero-config) the public half of the key held.
+    #[error("{at}: the header's public key {header} is not {trusted_what} ({trusted})")]
+    KeyMismatch {
+        at: Location,
+        header: String,
+        trusted: String,
+        trusted_what: String,
+    },
+
+    /// A command was pointed at a file that holds private keys.
+    #[error("{}: {why}", path.display())]
+    KeysFileTarget { path: PathBuf, why: &'static str },
+
+    /// Ciphertext where a plain value was expected: a sealed value
+    /// re-quoted, or a dotenvx `encrypted:` value.
+    #[error("{place}`{name}` holds {what} that envsafe cannot open here")]
+    Ciphertext {
+        place: String,
+        name: String,
+        what: &'static str,
+        dotenvx: bool,
+    },
+
+    /// A value refused before anything was written; names the rule, never
+    /// the value.
+    #[error("`{name}` was not stored: it {message} [{rule}]")]
+    ValueRejected {
+        name: String,
+        rule: &'static str,
+        message: String,
+    },
+
+    #[error("`{name}`: the value is empty")]
+    EmptyValue { name: String },
+
+    /// `--plain` for a variable that is secret.
+    #[error("`{name}` is secret ({why}): it is stored encrypted, never plain")]
+    PlainSecret { name: String, why: &'static str },
 }
 
 impl Error {
+    /// The error for an invalid variable name, showing the name only up to
+    /// its first invalid character (`KEY=sk_live_…` shows `KEY=…`).
+    pub fn invalid_name(name: &str) -> Self {
+        let bad = name.bytes().position(|b| !crate::dotenv::is_key_byte(b));
+        let (shown, reason) = match bad {
+            None => (name.to_owned(), "a name cannot be empty"),
+            Some(i) => {
+                let reason = match name.as_bytes()[i] {
+                    b'=' => "a name cannot contain `=` (was a value given with it?)",
+                    b' ' | b'\t' => "a name cannot contain spaces",
+                    _ => "a name may contain only letters, digits, `_`, `.` and `-`",
+                };
+                (format!("{}…", &name[..i]), reason)
+            }
+        };
+        Error::InvalidName { shown, reason }
+    }
+
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::KeyNotFound { .. }
             | Error::KeysFilePermissions { .. }
             | Error::Decrypt { .. }
-            | Error::NoHeader { .. } => ErrorKind::Key,
-            Error::InvalidName { .. } | Error::UnknownEnvironment { .. } => ErrorKind::Usage,
+            | Error::NoHeader { .. }
+            | Error::KeyMismatch { .. }
+            | Error::Ciphertext { .. } => ErrorKind::Key,
+            Error::InvalidName { .. }
+            | Error::UnknownEnvironment { .. }
+            | Error::EnvSelection { .. }
+            | Error::KeysFileTarget { .. }
+            | Error::EmptyValue { .. }
+            | Error::PlainSecret { .. } => ErrorKind::Usage,
+            Error::ValueRejected { .. } => ErrorKind::Validation,
             _ => ErrorKind::Failure,
         }
     }
@@ -127,9 +235,63 @@ impl Error {
                 "fix the line, or quote the value (single quotes keep it literal)".into()
             }
             Error::Config { .. } => "fix envsafe.toml at the place shown".into(),
-            Error::InvalidName { .. } => {
-                "names may contain only letters, digits, `_`, `.` and `-`".into()
+            Error::InvalidName { reason, .. } if reason.contains('=') => {
+                "give the name alone; the value goes on stdin (or the hidden prompt): \
+                 `envsafe set NAME`"
+                    .into()
             }
+            Error::InvalidName { .. } => "`envsafe ls` lists the variables; \
+                 `envsafe set NAME` takes the value on stdin"
+                .into(),
+            Error::Expand { required: true, .. } => {
+                "set that variable, or give a default: `${NAME:-default}`".into()
+            }
+            Error::Expand { message, .. } if message.starts_with("unterminated") => {
+                "close it with `}`, or write `\\$` for a literal `$`".into()
+            }
+            Error::Expand { .. } => "expansion is limited (32 levels, 1 MiB per value): \
+                 write the value out, or single-quote it to keep it literal"
+                .into(),
+            Error::NotUtf8 { .. } => "save the file as UTF-8".into(),
+            Error::NotRegularFile { .. } => {
+                "envsafe reads only regular files (or symlinks to them)".into()
+            }
+            Error::FileTooLarge { .. } => "is this the file you meant?".into(),
+            Error::DanglingSymlink { .. } => {
+                "create the file it points to, or replace the symlink with a file".into()
+            }
+            Error::NoProject { .. } => "run `envsafe init` here, run from the project \
+                 (or `-C DIR`), or name a file with `-f PATH`"
+                .into(),
+            Error::EnvSelection { .. } => {
+                "choose one with `-e NAME` or ENVSAFE_ENV, or unset the others".into()
+            }
+            Error::EnvMismatch { file_env, .. } => format!(
+                "was a file copied over another? restore it from git, or select \
+                 `-e {file_env}` if that is what you meant"
+            ),
+            Error::KeyMismatch { .. } => "someone changed the header's key: restore it from \
+                 git history (`git log -p -- FILE`); only `envsafe rotate` changes a key"
+                .into(),
+            Error::KeysFileTarget { .. } => {
+                "pass the env file with `-f`, and the keys file with `--keys-file`".into()
+            }
+            Error::Ciphertext { dotenvx: true, .. } => "dotenvx values need dotenvx's key: \
+                 decrypt it with dotenvx and store it with `envsafe set`"
+                .into(),
+            Error::Ciphertext { .. } => "an envsafe value must be written `NAME=\"envsafe:v1:…\"` \
+                 exactly as envsafe wrote it (no single quotes, no spaces): restore the line \
+                 from git, or set it again with `envsafe set`"
+                .into(),
+            Error::ValueRejected { name, .. } => {
+                format!("fix the value; the rule is [vars.{name}] in envsafe.toml")
+            }
+            Error::EmptyValue { .. } => {
+                "nothing was read; pass --allow-empty to store an empty value on purpose".into()
+            }
+            Error::PlainSecret { name, .. } => format!(
+                "drop --plain; or, if it is not secret, declare [vars.{name}] secret = false"
+            ),
             Error::NotSet { .. } | Error::NotSetInEnv { .. } => {
                 "`envsafe ls` lists the variables of each file".into()
             }

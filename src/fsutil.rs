@@ -20,21 +20,114 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     }
 }
 
-/// Reads a file to a string; the error names the path.
-pub fn read_to_string(path: &Path) -> Result<String> {
-    fs::read_to_string(path).map_err(io_err(path))
+/// The largest file envsafe reads (env files, keys files, envsafe.toml):
+/// a bigger one is refused, so a symlink to something huge cannot eat the
+/// memory of every teammate's `run`.
+pub const MAX_FILE: u64 = 64 << 20;
+
+/// Opens `path` for reading without blocking (a FIFO would otherwise hang
+/// the command) and checks, on the open file, that it is a regular file of
+/// sane size. `None` when it does not exist.
+fn open_regular(path: &Path) -> Result<Option<File>> {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let nonblock = rustix::fs::OFlags::NONBLOCK.bits() as i32;
+    let file = match fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nonblock)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(Error::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+        }
+    };
+    let meta = file.metadata().map_err(io_err(path))?;
+    let ft = meta.file_type();
+    let what = if ft.is_file() {
+        None
+    } else if ft.is_dir() {
+        Some("a directory")
+    } else if ft.is_fifo() {
+        Some("a FIFO (named pipe)")
+    } else if ft.is_socket() {
+        Some("a socket")
+    } else {
+        Some("a device")
+    };
+    if let Some(what) = what {
+        return Err(Error::NotRegularFile {
+            path: path.to_path_buf(),
+            what,
+        });
+    }
+    if meta.len() > MAX_FILE {
+        return Err(Error::FileTooLarge {
+            path: path.to_path_buf(),
+            limit: MAX_FILE,
+        });
+    }
+    // Back to blocking reads: it is a regular file.
+    rustix::fs::fcntl_setfl(&file, rustix::fs::OFlags::empty()).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        source: e.into(),
+    })?;
+    Ok(Some(file))
 }
 
-/// Reads a file if it exists.
-pub fn read_optional(path: &Path) -> Result<Option<String>> {
-    match fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(Error::Io {
+/// Reads an open regular file as UTF-8; invalid UTF-8 is an error naming
+/// the line and column (and nothing of the content).
+fn read_utf8(path: &Path, mut file: File) -> Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let read = (&mut file)
+        .take(MAX_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_err(path));
+    let bytes = zeroize::Zeroizing::new(bytes);
+    read?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(Error::FileTooLarge {
             path: path.to_path_buf(),
-            source,
+            limit: MAX_FILE,
+        });
+    }
+    match std::str::from_utf8(&bytes) {
+        Ok(text) => Ok(text.to_owned()),
+        Err(e) => {
+            let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default();
+            let (line, col) = crate::config::line_col(valid, valid.len());
+            Err(Error::NotUtf8 {
+                at: crate::error::Location {
+                    path: path.to_path_buf(),
+                    line,
+                    col,
+                },
+            })
+        }
+    }
+}
+
+/// Reads a text file (regular, UTF-8, at most [`MAX_FILE`]); the error
+/// names the path.
+pub fn read_to_string(path: &Path) -> Result<String> {
+    match open_regular(path)? {
+        Some(file) => read_utf8(path, file),
+        None => Err(Error::Io {
+            path: path.to_path_buf(),
+            source: std::io::ErrorKind::NotFound.into(),
         }),
     }
+}
+
+/// Reads a text file if it exists (see [`read_to_string`]).
+pub fn read_optional(path: &Path) -> Result<Option<String>> {
+    open_regular(path)?
+        .map(|file| read_utf8(path, file))
+        .transpose()
 }
 
 fn parent_dir(path: &Path) -> PathBuf {
@@ -87,32 +180,76 @@ impl Drop for DirLock {
     }
 }
 
+/// Temporary files of [`atomic_write`] start with this. One left behind by
+/// a killed writer is removed by the next writer in that directory, under
+/// the lock (DESIGN §9).
+pub const TEMP_PREFIX: &str = ".envsafe-tmp-";
+
+/// The file a write to `path` replaces: `path` itself, or the target of a
+/// symlink (written through, never replaced by a regular file).
+fn write_target(path: &Path) -> Result<PathBuf> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => match fs::canonicalize(path) {
+            Ok(target) => Ok(target),
+            Err(_) => Err(Error::DanglingSymlink {
+                path: path.to_path_buf(),
+            }),
+        },
+        _ => Ok(path.to_path_buf()),
+    }
+}
+
+/// Removes temporary files a killed writer left in `dir`. The caller holds
+/// the directory's lock, so no live writer owns one.
+fn remove_stale_temps(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry
+            .file_name()
+            .as_encoded_bytes()
+            .starts_with(TEMP_PREFIX.as_bytes())
+            && entry.file_type().is_ok_and(|t| t.is_file())
+        {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Replaces `path` with `contents` atomically: a crash leaves either the old
 /// or the new file, never a half-written one. Keeps the mode of an existing
-/// file unless `mode` forces one.
+/// file unless `mode` forces one. The temporary file is 0600 until it has
+/// replaced the target; a symlink is written through to its target.
 pub fn atomic_write(path: &Path, contents: &[u8], mode: Option<u32>) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    let dir = parent_dir(path);
+    let _lock = DirLock::for_file(path)?;
+    let target = write_target(path)?;
+    let _target_lock = DirLock::for_file(&target)?;
+    let dir = parent_dir(&target);
+    remove_stale_temps(&dir);
     let mode = match mode {
         Some(m) => m,
-        None => match fs::metadata(path) {
+        None => match fs::metadata(&target) {
             Ok(meta) => meta.permissions().mode() & 0o7777,
             Err(_) => PUBLIC_MODE,
         },
     };
     let mut tmp = tempfile::Builder::new()
-        .prefix(".envsafe-tmp-")
+        .prefix(TEMP_PREFIX)
+        .permissions(fs::Permissions::from_mode(PRIVATE_MODE))
         .tempfile_in(&dir)
         .map_err(io_err(&dir))?;
-    tmp.as_file()
-        .set_permissions(fs::Permissions::from_mode(mode))
-        .map_err(io_err(path))?;
     tmp.write_all(contents).map_err(io_err(path))?;
     tmp.as_file().sync_all().map_err(io_err(path))?;
-    tmp.persist(path).map_err(|e| Error::Io {
+    let file = tmp.persist(&target).map_err(|e| Error::Io {
         path: path.to_path_buf(),
         source: e.error,
     })?;
+    if mode != PRIVATE_MODE {
+        file.set_permissions(fs::Permissions::from_mode(mode))
+            .map_err(io_err(path))?;
+    }
     if let Ok(d) = File::open(&dir) {
         // Makes the rename durable; failure here is not worth an error.
         let _ = d.sync_all();
@@ -136,21 +273,9 @@ fn check_mode(path: &Path, meta: &fs::Metadata) -> Result<()> {
 /// Reads a file that holds private keys, if it exists: the mode is checked
 /// on the open file, so what is read is what was checked.
 pub fn read_private(path: &Path) -> Result<Option<crate::SecretValue>> {
-    use std::io::Read;
-    let mut file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(Error::Io {
-                path: path.to_path_buf(),
-                source,
-            })
-        }
+    let Some(file) = open_regular(path)? else {
+        return Ok(None);
     };
     check_mode(path, &file.metadata().map_err(io_err(path))?)?;
-    let mut text = String::new();
-    let read = file.read_to_string(&mut text).map_err(io_err(path));
-    let text = crate::SecretValue::new(text);
-    read?;
-    Ok(Some(text))
+    read_utf8(path, file).map(|t| Some(crate::SecretValue::new(t)))
 }

@@ -22,22 +22,24 @@ fn is_header_line(line: &str) -> bool {
         .is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t']))
 }
 
-/// Whether the file at `path` has a header, reading only its leading
-/// comment lines (choosing a target file must not parse 10,000 values).
+/// Whether the file at `path` has a header, reading only its start
+/// (choosing a target file must not parse 10,000 values).
 pub fn file_has_header(path: &std::path::Path) -> bool {
-    use std::io::{BufRead, BufReader};
+    use std::io::Read;
     let Ok(f) = std::fs::File::open(path) else {
         return false;
     };
-    BufReader::new(f)
-        .lines()
-        .map_while(std::result::Result::ok)
-        .take_while(|l| {
-            l.trim_start_matches('\u{feff}')
-                .trim_start()
-                .starts_with('#')
-        })
-        .any(|l| is_header_line(&l))
+    let mut head = Vec::new();
+    if f.take(64 * 1024).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    let valid = match std::str::from_utf8(&head) {
+        Ok(_) => head.len(),
+        Err(e) => e.valid_up_to(),
+    };
+    let text = std::str::from_utf8(&head[..valid]).unwrap_or_default();
+    let found = crate::dotenv::leading_comments(text).any(|(_, l)| is_header_line(l));
+    found
 }
 
 /// Finds and parses the header in the file's leading comment block.

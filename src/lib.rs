@@ -15,6 +15,7 @@ pub mod header;
 pub mod keys;
 pub mod load;
 pub mod project;
+pub mod resolve;
 pub mod schema;
 pub mod secret;
 pub mod write;

@@ -1,6 +1,6 @@
 //! Loading an environment: read its files in order, open every sealed value
-//! (failing closed), expand plain values, later files win. `run` and `get`
-//! both use it; the CLI decides what to do with the result.
+//! (failing closed: ciphertext in any disguise never passes as a value),
+//! expand plain values, later files win. `resolve` builds on it.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -14,24 +14,75 @@ use crate::{fsutil, SecretValue};
 
 /// How process variables and file variables combine.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct LoadOptions {
+pub struct LoadOptions<'a> {
     /// When false, a variable already in the process environment wins, and
     /// expansion sees the process value.
     pub override_process: bool,
+    /// The environment was chosen (or the files are its own): a header
+    /// naming another environment is an error (a file copied over another).
+    pub strict_env: bool,
+    /// The schema, to warn about plain secrets in encrypted files.
+    pub config: Option<&'a crate::config::Config>,
+}
+
+/// A plain value of a secret variable in a file with a header: `run`
+/// warns about it (names and places only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlainSecret {
+    pub path: PathBuf,
+    pub line: usize,
+    pub name: String,
+}
+
+/// A dotenvx-encrypted value in a plain dotenv file: left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dropped {
+    pub path: PathBuf,
+    pub line: usize,
+    pub name: String,
 }
 
 /// The result: variables in first-seen order, and notes for the user.
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub vars: Vec<(String, SecretValue)>,
+    /// Where each variable's winning value is (index into `vars`).
+    pub places: Vec<(PathBuf, usize)>,
     /// Files that were listed but do not exist.
     pub missing: Vec<PathBuf>,
+    pub plain_secrets: Vec<PlainSecret>,
+    /// dotenvx ciphertexts left out.
+    pub dropped: Vec<Dropped>,
+    index: HashMap<String, usize>,
 }
 
 impl Loaded {
     pub fn get(&self, name: &str) -> Option<&SecretValue> {
-        self.vars.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+        self.index.get(name).map(|&i| &self.vars[i].1)
     }
+
+    /// Adds or replaces `name` (later wins).
+    pub fn insert(&mut self, name: &str, value: SecretValue, place: (PathBuf, usize)) {
+        match self.index.get(name) {
+            Some(&i) => {
+                self.vars[i].1 = value;
+                self.places[i] = place;
+            }
+            None => {
+                self.index.insert(name.to_owned(), self.vars.len());
+                self.vars.push((name.to_owned(), value));
+                self.places.push(place);
+            }
+        }
+    }
+}
+
+/// A process variable as `${…}` sees it: key variables never expand.
+pub fn process_var(name: &str) -> Option<String> {
+    if crate::env_vars::is_key_var(name) {
+        return None;
+    }
+    std::env::var(name).ok()
 }
 
 /// Opens sealed values, looking each file's key up once (by public key).
@@ -126,9 +177,13 @@ impl<'a> Openers<'a> {
 }
 
 /// Loads `files` of environment `env`.
-pub fn load(env: &str, files: &[PathBuf], keys: &KeyLookup, opts: LoadOptions) -> Result<Loaded> {
+pub fn load(
+    env: &str,
+    files: &[PathBuf],
+    keys: &KeyLookup,
+    opts: LoadOptions<'_>,
+) -> Result<Loaded> {
     let mut out = Loaded::default();
-    let mut index: HashMap<String, usize> = HashMap::new();
     let mut openers = Openers::new(keys, env);
     for path in files {
         let Some(text) = fsutil::read_optional(path)? else {
@@ -137,28 +192,73 @@ pub fn load(env: &str, files: &[PathBuf], keys: &KeyLookup, opts: LoadOptions) -
         };
         let doc = Document::parse(path, text)?;
         let header = header::find(&doc)?;
+        if let Some(file_env) = header.as_ref().and_then(|h| h.env.as_deref()) {
+            if opts.strict_env && file_env != env {
+                return Err(Error::EnvMismatch {
+                    at: Location {
+                        path: path.clone(),
+                        line: doc
+                            .leading_comments()
+                            .find(|(_, l)| l.trim_start().starts_with("#@envsafe"))
+                            .map_or(1, |(n, _)| n),
+                        col: 1,
+                    },
+                    file_env: file_env.to_owned(),
+                    selected: env.to_owned(),
+                });
+            }
+        }
         for entry in doc.entries() {
             let value = if let Some(sealed) = entry.sealed() {
                 openers.open_entry(path, header.as_ref(), &entry, sealed)?
             } else {
                 let lookup = |name: &str| -> Option<String> {
-                    let process = || std::env::var(name).ok();
-                    let file = || index.get(name).map(|&i| out.vars[i].1.expose().to_owned());
+                    let file = || out.get(name).map(|v| v.expose().to_owned());
                     if opts.override_process {
-                        file().or_else(process)
+                        file().or_else(|| process_var(name))
                     } else {
-                        process().or_else(file)
+                        process_var(name).or_else(file)
                     }
                 };
-                SecretValue::new(entry.decode(&lookup))
-            };
-            match index.get(entry.name) {
-                Some(&i) => out.vars[i].1 = value,
-                None => {
-                    index.insert(entry.name.to_owned(), out.vars.len());
-                    out.vars.push((entry.name.to_owned(), value));
+                let value = SecretValue::new(entry.decode(&lookup)?);
+                if let Some(kind) = crate::envelope::ciphertext_kind(value.expose()) {
+                    // Never passed on as if it were the secret. A dotenvx
+                    // value in a plain dotenv file (one being migrated) is
+                    // left out, with a warning; anywhere else it fails.
+                    let dotenvx = kind == crate::envelope::Ciphertext::Dotenvx;
+                    if dotenvx && header.is_none() {
+                        out.dropped.push(Dropped {
+                            path: path.clone(),
+                            line: entry.line,
+                            name: entry.name.to_owned(),
+                        });
+                        continue;
+                    }
+                    return Err(Error::Ciphertext {
+                        place: format!("{}:{}: ", path.display(), entry.line),
+                        name: entry.name.into(),
+                        what: kind.describe(),
+                        dotenvx,
+                    });
                 }
-            }
+                if header.is_some() && !value.expose().is_empty() {
+                    let secret = match opts.config {
+                        Some(c) => {
+                            crate::schema::placement(c, entry.name, Some(value.expose())).secret
+                        }
+                        None => crate::schema::secret_by_name(entry.name, Some(value.expose())),
+                    };
+                    if secret {
+                        out.plain_secrets.push(PlainSecret {
+                            path: path.clone(),
+                            line: entry.line,
+                            name: entry.name.to_owned(),
+                        });
+                    }
+                }
+                value
+            };
+            out.insert(entry.name, value, (path.clone(), entry.line));
         }
     }
     Ok(out)

@@ -9,6 +9,14 @@ use crate::env_vars;
 use crate::error::{Error, Result};
 use crate::{fsutil, header};
 
+/// The environment a command is about, and whether the user chose it (a
+/// file whose header names another environment is then refused).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    pub name: String,
+    pub explicit: bool,
+}
+
 #[derive(Debug)]
 pub struct Project {
     pub root: PathBuf,
@@ -88,33 +96,73 @@ impl Project {
     }
 
     /// `-e`, else `ENVSAFE_ENV`, else the one known environment whose
-    /// `ENVSAFE_PRIVATE_KEY_<ENV>` is set, else `development`.
-    pub fn select_env(&self, explicit: Option<&str>) -> String {
+    /// `ENVSAFE_PRIVATE_KEY_<ENV>` is set, else `development` (DESIGN §8).
+    /// Several such variables, or one naming no known environment, is a
+    /// usage error: a deployment never silently falls back to development.
+    pub fn select_env(&self, explicit: Option<&str>) -> Result<Selection> {
+        let chosen = |name: String| Selection {
+            name,
+            explicit: true,
+        };
         if let Some(env) = explicit {
-            return env.to_owned();
+            return Ok(chosen(env.to_owned()));
         }
         if let Some(env) = std::env::var(env_vars::ENVSAFE_ENV)
             .ok()
             .filter(|e| !e.is_empty())
         {
-            return env;
+            return Ok(chosen(env));
         }
-        let any_key = std::env::vars_os().any(|(k, _)| {
-            k.to_string_lossy()
-                .starts_with(env_vars::ENVSAFE_PRIVATE_KEY_PREFIX)
-        });
-        if !any_key {
-            return "development".into();
-        }
-        let with_keys: Vec<String> = self
-            .environments()
-            .into_iter()
-            .filter(|e| std::env::var_os(env_vars::private_key_var(e)).is_some())
+        let mut set: Vec<String> = std::env::vars_os()
+            .filter(|(_, v)| !v.is_empty())
+            .filter_map(|(k, _)| k.into_string().ok())
+            .filter(|k| k.starts_with(env_vars::ENVSAFE_PRIVATE_KEY_PREFIX))
             .collect();
-        match <[String; 1]>::try_from(with_keys) {
-            Ok([env]) => env,
-            Err(_) => "development".into(),
+        if set.is_empty() {
+            return Ok(Selection {
+                name: "development".into(),
+                explicit: false,
+            });
         }
+        set.sort();
+        let known = self.environments();
+        let env_of = |var: &str| {
+            known
+                .iter()
+                .find(|e| env_vars::private_key_var(e) == var)
+                .cloned()
+        };
+        let unknown: Vec<&String> = set.iter().filter(|v| env_of(v).is_none()).collect();
+        if !unknown.is_empty() {
+            let names: Vec<&str> = unknown.iter().map(|s| s.as_str()).collect();
+            let known_text = if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            };
+            return Err(Error::EnvSelection {
+                message: format!(
+                    "{} {} set but names no known environment (known: {known_text})",
+                    names.join(", "),
+                    if names.len() == 1 { "is" } else { "are" },
+                ),
+            });
+        }
+        match <[String; 1]>::try_from(set) {
+            Ok([var]) => Ok(chosen(env_of(&var).expect("known"))),
+            Err(set) => Err(Error::EnvSelection {
+                message: format!(
+                    "{} are all set: which environment is meant?",
+                    set.join(", ")
+                ),
+            }),
+        }
+    }
+
+    /// Whether there is a project here at all: an envsafe.toml, or env
+    /// files at the root (zero-config).
+    pub fn exists(&self) -> bool {
+        self.config_path.is_some() || !self.environments().is_empty()
     }
 
     /// The root as a directory path ("." rather than "").

@@ -147,7 +147,11 @@ pub enum Command {
     Unset(Deferred<UnsetArgs>),
     /// Print decrypted values (all, or the NAMEs given)
     ///
-    /// With one NAME and no --format, prints the bare value.
+    /// Prints what `run --override` gives a command: the files' values (later
+    /// file wins), schema defaults for unset variables. A variable also set in
+    /// the shell is named on stderr, since plain `run` passes the shell's
+    /// value; --process prints that instead. With one NAME and no --format,
+    /// prints the bare value.
     Get(Deferred<GetArgs>),
     /// Encrypt every plain value of the file in place (needs only the public key)
     Encrypt(Deferred<OnlyGlobal>),
@@ -184,7 +188,9 @@ pub enum Command {
     ///
     /// Files load in order, later wins; a variable already set in the process
     /// wins unless --override. Any value that cannot be decrypted stops envsafe
-    /// before the command starts (exit 4).
+    /// before the command starts (exit 4). Put `--` before the command, so
+    /// that its own flags are never read as envsafe's.
+    #[command(override_usage = "envsafe run [OPTIONS] -- <COMMAND>...")]
     Run(Deferred<RunArgs>),
 }
 
@@ -201,9 +207,14 @@ pub struct SetArgs {
     pub name: String,
     /// The value; omit it to read stdin
     pub value: Option<String>,
-    /// Store the value unencrypted (for non-secret config)
+    /// Store the value unencrypted (for non-secret config; refused for a
+    /// secret variable)
     #[arg(long)]
     pub plain: bool,
+    /// Accept an empty value (refused otherwise: an empty stdin is usually
+    /// a mistake)
+    #[arg(long)]
+    pub allow_empty: bool,
     #[command(flatten)]
     pub global: Global,
 }
@@ -223,6 +234,10 @@ pub struct GetArgs {
     /// Output format (--json is the same as --format json)
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+    /// Show the process's value where it has the variable (what plain
+    /// `run` gives the command) instead of the file's
+    #[arg(long = "process")]
+    pub process_wins: bool,
     #[command(flatten)]
     pub global: Global,
 }
@@ -307,13 +322,8 @@ pub struct RunArgs {
     /// Refuse to start on any schema finding, listing them all
     #[arg(long)]
     pub strict: bool,
-    /// The command and its arguments
-    #[arg(
-        required = true,
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "COMMAND"
-    )]
+    /// The command and its arguments, after `--`
+    #[arg(required = true, trailing_var_arg = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
     #[command(flatten)]
     pub global: Global,

@@ -28,6 +28,8 @@ pub enum Failure {
         code: u8,
         message: String,
     },
+    /// stdout was closed by its reader: a quiet exit.
+    ClosedPipe,
 }
 
 impl From<Error> for Failure {
@@ -43,7 +45,9 @@ impl Failure {
                 ErrorKind::Failure => EXIT_FAILURE,
                 ErrorKind::Usage => EXIT_USAGE,
                 ErrorKind::Key => EXIT_KEY,
+                ErrorKind::Validation => EXIT_VALIDATION,
             },
+            Failure::ClosedPipe => 0,
             Failure::Usage { .. } => EXIT_USAGE,
             Failure::Validation(_) => EXIT_VALIDATION,
             Failure::Exec { code, .. } => *code,
@@ -65,10 +69,20 @@ impl Failure {
                 help(&mut out, h);
             }
             Failure::Exec { message, .. } | Failure::Validation(message) => head(&mut out, message),
+            Failure::ClosedPipe => {}
             Failure::Lib(e) => {
                 head(&mut out, &e.to_string());
                 match e {
-                    Error::Parse { at, snippet, .. } | Error::Config { at, snippet, .. } => {
+                    Error::Parse {
+                        at,
+                        snippet: Some(snippet),
+                        ..
+                    }
+                    | Error::Config {
+                        at,
+                        snippet: Some(snippet),
+                        ..
+                    } => {
                         let n = at.line.to_string();
                         let pad = " ".repeat(n.len());
                         let caret = " ".repeat(at.col.saturating_sub(1));

@@ -34,19 +34,52 @@ pub fn paint(style: Style, text: &str) -> String {
     format!("{style}{text}{style:#}")
 }
 
+/// The first error writing stdout; `finish_stdout` turns it into the
+/// command's failure (a full disk must not exit 0 with a truncated file).
+static STDOUT_ERROR: std::sync::Mutex<Option<std::io::Error>> = std::sync::Mutex::new(None);
+
+fn record(result: std::io::Result<()>) {
+    if let Err(e) = result {
+        let mut slot = STDOUT_ERROR
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        slot.get_or_insert(e);
+    }
+}
+
+/// Flushes stdout and reports the first write error: a closed pipe quietly
+/// (`envsafe get | head -1`), anything else as an error.
+pub fn finish_stdout() -> Result<(), super::report::Failure> {
+    record(std::io::stdout().lock().flush());
+    let err = STDOUT_ERROR
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take();
+    match err {
+        None => Ok(()),
+        Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            Err(super::report::Failure::ClosedPipe)
+        }
+        Some(source) => Err(envsafe::Error::Io {
+            path: "<stdout>".into(),
+            source,
+        }
+        .into()),
+    }
+}
+
 impl Ui {
-    /// A result line on stdout. A closed pipe is not an error.
+    /// A result line on stdout.
     pub fn out(&self, text: &str) {
         let mut o = anstream::stdout().lock();
-        let _ = writeln!(o, "{text}");
+        record(writeln!(o, "{text}"));
     }
 
     /// Values on stdout exactly as given (no newline added). Not through
     /// anstream: stripping escape sequences would corrupt a value.
     pub fn out_raw(&self, text: &str) {
         let mut o = std::io::stdout().lock();
-        let _ = o.write_all(text.as_bytes());
-        let _ = o.flush();
+        record(o.write_all(text.as_bytes()).and_then(|()| o.flush()));
     }
 
     /// A JSON document on stdout.

@@ -1,12 +1,14 @@
 //! The lossless dotenv document: parse with spans, edit single assignments,
 //! render every untouched byte unchanged. One parser for the whole product.
 
+mod mask;
 mod parse;
 pub mod value;
 
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Location, Result};
+pub use mask::Shown;
 pub use parse::{is_key_byte, Assignment, Quote};
 use parse::{ItemKind, RawItem};
 
@@ -46,12 +48,42 @@ pub struct Entry<'a> {
     pub export: bool,
     pub line: usize,
     pub col: usize,
+    /// The file, for error locations.
+    pub path: &'a Path,
 }
 
 impl Entry<'_> {
     /// The value with escapes applied and variables expanded via `lookup`.
-    pub fn decode(&self, lookup: value::Lookup<'_>) -> String {
-        value::decode(self.raw, self.quote, lookup)
+    /// Expansion limits and `${NAME:?message}` are errors at the value's
+    /// place.
+    pub fn decode(&self, lookup: value::Lookup<'_>) -> Result<String> {
+        value::decode(self.raw, self.quote, lookup).map_err(|e| self.expand_error(e))
+    }
+
+    /// The value with escapes applied and nothing expanded.
+    pub fn literal(&self) -> Result<String> {
+        self.decode(&|_| None)
+    }
+
+    fn expand_error(&self, e: value::ExpandError) -> Error {
+        let before = &self.raw[..e.offset.min(self.raw.len())];
+        let open = usize::from(self.quote != Quote::None);
+        let breaks = before.matches('\n').count() + before.matches('\r').count()
+            - before.matches("\r\n").count();
+        let col = match before.rfind(['\n', '\r']) {
+            Some(i) => before[i + 1..].chars().count() + 1,
+            None => self.col + open + before.chars().count(),
+        };
+        Error::Expand {
+            at: Location {
+                path: self.path.to_path_buf(),
+                line: self.line + breaks,
+                col,
+            },
+            name: self.name.to_owned(),
+            message: e.kind.to_string(),
+            required: matches!(e.kind, value::ExpandErrorKind::Required { .. }),
+        }
     }
 
     /// The sealed-value text if this value is an `envsafe:` envelope.
@@ -66,25 +98,51 @@ pub fn is_valid_name(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(is_key_byte)
 }
 
-/// Masks a line's value so a syntax error never echoes a secret: everything
-/// after the first `=` that is not whitespace, a quote or `#` becomes `*`.
-fn masked_line(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut after_eq = false;
-    for c in line.chars().take(160) {
-        if after_eq && !(c.is_whitespace() || "'\"`#".contains(c)) {
-            out.push('*');
-        } else {
-            out.push(c);
+/// The comment lines of `text` before its first other line, blank lines
+/// skipped, in any line-ending style: where a header may be.
+pub fn leading_comments(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    physical_lines(text.strip_prefix(BOM).unwrap_or(text))
+        .take_while(|(_, l)| {
+            let t = l.trim_start();
+            t.is_empty() || t.starts_with('#')
+        })
+        .filter(|(_, l)| !l.trim_start().is_empty())
+}
+
+/// Splits `text` into lines at `\r\n`, `\r` or `\n` (1-based numbers).
+fn physical_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let t = rest?;
+        match t.find(['\n', '\r']) {
+            Some(i) => {
+                let skip = if t[i..].starts_with("\r\n") { 2 } else { 1 };
+                rest = Some(&t[i + skip..]).filter(|r| !r.is_empty());
+                Some(&t[..i])
+            }
+            None => {
+                rest = None;
+                Some(t)
+            }
         }
-        after_eq |= c == '=';
-    }
-    out
+    })
+    .enumerate()
+    .map(|(i, l)| (i + 1, l))
 }
 
 impl Document {
-    /// Parses `source`; `path` is used in error messages.
+    /// Parses `source`; `path` is used in error messages, which show only
+    /// the name part of a malformed line.
     pub fn parse(path: &Path, source: String) -> Result<Self> {
+        Self::parse_with(path, source, Shown::NamePart)
+    }
+
+    /// Parses a file that holds private keys: errors show no line at all.
+    pub fn parse_keys(path: &Path, source: String) -> Result<Self> {
+        Self::parse_with(path, source, Shown::Nothing)
+    }
+
+    fn parse_with(path: &Path, source: String, shown: Shown) -> Result<Self> {
         let body_start = if source.starts_with(BOM) {
             BOM.len()
         } else {
@@ -107,6 +165,7 @@ impl Document {
             Err(e) => {
                 let rest = &source[e.line_start..];
                 let end = rest.find(['\n', '\r']).unwrap_or(rest.len());
+                let continuation = e.line_start != e.item_start;
                 Err(Error::Parse {
                     at: Location {
                         path: path.to_path_buf(),
@@ -114,13 +173,13 @@ impl Document {
                         col: e.col,
                     },
                     message: e.message,
-                    snippet: masked_line(&rest[..end]),
+                    snippet: mask::masked(&rest[..end], continuation, shown),
                 })
             }
         }
     }
 
-    /// Reads and parses a file.
+    /// Reads and parses an env file (a regular file, UTF-8; DESIGN §9).
     pub fn read(path: &Path) -> Result<Self> {
         Self::parse(path, crate::fsutil::read_to_string(path)?)
     }
@@ -172,6 +231,7 @@ impl Document {
             export: a.export,
             line: a.line,
             col: a.col,
+            path: &self.path,
         }
     }
 
@@ -180,13 +240,10 @@ impl Document {
         self.entries().filter(|e| e.name == name).last()
     }
 
-    /// Lines of the leading comment block (for the header).
+    /// The comment lines before the first assignment, blank lines skipped,
+    /// in any line-ending style (where the header is).
     pub fn leading_comments(&self) -> impl Iterator<Item = (usize, &str)> {
-        self.source[self.body_start..]
-            .lines()
-            .enumerate()
-            .take_while(|(_, l)| l.trim_start().starts_with('#'))
-            .map(|(i, l)| (i + 1, l))
+        leading_comments(&self.source[self.body_start..])
     }
 
     /// Sets `name` to the already-quoted `value_text`: rewrites the value of

@@ -49,6 +49,10 @@ pub struct SyntaxError {
     pub col: usize,
     /// Byte offset where the offending line starts.
     pub line_start: usize,
+    /// Byte offset where the logical line (the assignment) starts: when it
+    /// differs from `line_start`, the error is on a continuation line of a
+    /// multi-line value.
+    pub item_start: usize,
     pub message: String,
 }
 
@@ -78,6 +82,7 @@ impl<'a> Cursor<'a> {
             line: self.line,
             col: self.col_of(pos),
             line_start: self.line_start,
+            item_start: self.line_start,
             message: message.into(),
         }
     }
@@ -197,14 +202,21 @@ impl<'a> Cursor<'a> {
         match self.peek() {
             Some(b'=') => self.pos += 1,
             None | Some(b'\n' | b'\r') => {
-                return Err(self.error(self.pos, "expected `=` after the variable name"));
+                return Err(self.error(self.pos, "not a `NAME=value` line (no `=`)"));
             }
             Some(_) => {
+                // Name the character only when it is in the name part (a
+                // `=` follows on the line): past that it may be a value's.
+                let line = &self.src[self.pos..];
+                let eol = memchr::memchr2(b'\n', b'\r', line).unwrap_or(line.len());
+                let has_eq = memchr::memchr(b'=', &line[..eol]).is_some();
                 let c = self.text[self.pos..].chars().next().unwrap_or('?');
-                let msg = if self.pos == key.end {
+                let msg = if self.pos == key.end && has_eq {
                     format!("invalid character `{c}` in variable name")
-                } else {
+                } else if has_eq {
                     "expected `=` after the variable name".to_string()
+                } else {
+                    "not a `NAME=value` line (no `=`)".to_string()
                 };
                 return Err(self.error(self.pos, msg));
             }
@@ -280,7 +292,10 @@ pub fn parse(text: &str, start: usize) -> Result<Vec<RawItem>, SyntaxError> {
     let mut items = Vec::with_capacity(text.len() / 32 + 1);
     while cur.pos < text.len() {
         let begin = cur.pos;
-        let kind = cur.item()?;
+        let kind = cur.item().map_err(|e| SyntaxError {
+            item_start: begin,
+            ..e
+        })?;
         items.push(RawItem {
             span: begin..cur.pos,
             kind,

@@ -13,7 +13,7 @@ fn values(src: &str) -> HashMap<String, String> {
     let mut vars: HashMap<String, String> = HashMap::new();
     let names: Vec<_> = d.entries().map(|e| (e.name.to_owned(), e)).collect();
     for (name, e) in names {
-        let v = e.decode(&|n| vars.get(n).cloned());
+        let v = e.decode(&|n| vars.get(n).cloned()).expect("expands");
         vars.insert(name, v);
     }
     vars
@@ -31,7 +31,7 @@ fn err(src: &str) -> (usize, usize, String, String) {
             at,
             message,
             snippet,
-        }) => (at.line, at.col, message, snippet),
+        }) => (at.line, at.col, message, snippet.expect("a snippet")),
         other => panic!("expected a parse error, got {other:?}"),
     }
 }
@@ -81,7 +81,7 @@ fn export_prefix_and_spaces_around_equals() {
 #[test]
 fn expansion_forms() {
     let src = "A=1\nB=${A}-$A\nC=${NOPE:-d}\nD=${A:+alt}\nE=${NOPE-x}\nF=${E:-${NOPE:-nested}}\n\
-               G=\\$A\nH='$A'\nI=$(whoami)\nJ=${A\nK=\"${A}x\"\nL=$\nEMPTY=\nM=${EMPTY:-e}${EMPTY-f}${UNSET-g}\n";
+               G=\\$A\nH='$A'\nI=$(whoami)\nK=\"${A}x\"\nL=$\nEMPTY=\nM=${EMPTY:-e}${EMPTY-f}${UNSET-g}\n";
     let vals = values(src);
     assert_eq!(vals["B"], "1-1");
     assert_eq!(vals["C"], "d");
@@ -91,10 +91,88 @@ fn expansion_forms() {
     assert_eq!(vals["G"], "$A");
     assert_eq!(vals["H"], "$A");
     assert_eq!(vals["I"], "$(whoami)");
-    assert_eq!(vals["J"], "${A");
     assert_eq!(vals["K"], "1x");
     assert_eq!(vals["L"], "$");
     assert_eq!(vals["M"], "eg");
+}
+
+/// The error an expansion gives: (line, col, message).
+fn expand_err(src: &str) -> (usize, usize, String) {
+    let d = doc(src);
+    let mut vars: HashMap<String, String> = HashMap::new();
+    for e in d.entries() {
+        match e.decode(&|n| vars.get(n).cloned()) {
+            Ok(v) => {
+                vars.insert(e.name.to_owned(), v);
+            }
+            Err(Error::Expand { at, message, .. }) => return (at.line, at.col, message),
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    panic!("no expansion error in {src:?}");
+}
+
+#[test]
+fn command_substitution_is_literal_contents_included() {
+    assert_eq!(
+        v("A=1\nB=$(echo '$A' \"${A}\")x$A", "B"),
+        "$(echo '$A' \"${A}\")x1"
+    );
+    assert_eq!(v("B=$(echo $(echo x))", "B"), "$(echo $(echo x))");
+    assert_eq!(v("B=$(unclosed $A", "B"), "$(unclosed $A");
+}
+
+#[test]
+fn dotenvx_ciphertext_is_never_expanded() {
+    assert_eq!(v("A=1\nB=encrypted:x${A}y", "B"), "encrypted:x${A}y");
+    assert_eq!(v("A=1\nB=\"encrypted:$A\"", "B"), "encrypted:$A");
+}
+
+#[test]
+fn required_variables_and_unterminated_braces() {
+    assert_eq!(v("A=1\nB=${A:?need A}", "B"), "1");
+    assert_eq!(v("E=\nB=${E?x}", "B"), "");
+    assert_eq!(
+        expand_err("X=1\nB=${NOPE:?set NOPE first}"),
+        (2, 3, "`NOPE` is unset or empty: set NOPE first".into())
+    );
+    assert_eq!(
+        expand_err("E=\nB=${E:?}"),
+        (2, 3, "`E` is required but unset or empty".into())
+    );
+    assert_eq!(
+        expand_err("B=\"ab${NOPE?}\""),
+        (1, 6, "`NOPE` is required but unset".into())
+    );
+    assert_eq!(expand_err("B=>${baz{<"), (1, 4, "unterminated `${`".into()));
+}
+
+#[test]
+fn expansion_limits_are_located_errors() {
+    let mut deep = "B=".to_string();
+    for _ in 0..30_000 {
+        deep.push_str("${A:-");
+    }
+    deep.push('x');
+    deep.push_str(&"}".repeat(30_000));
+    let (line, col, msg) = expand_err(&deep);
+    assert_eq!(
+        (line, msg.as_str()),
+        (1, "`${…}` nested deeper than 32 levels")
+    );
+    assert!(col > 100, "the column points at the 33rd level: {col}");
+    let mut bomb = String::from("A=xxxxxxxxxxxxxxxxxxxx\n");
+    let mut prev = 'A';
+    for (i, name) in ('B'..='K').enumerate() {
+        bomb.push_str(&format!("{name}={}\n", format!("${prev}").repeat(10)));
+        prev = name;
+        let _ = i;
+    }
+    let (line, _, msg) = expand_err(&bomb);
+    assert_eq!(
+        (line, msg.as_str()),
+        (6, "the expanded value is larger than 1 MiB")
+    );
 }
 
 #[test]
@@ -125,7 +203,8 @@ fn malformed_lines_are_errors_with_position() {
         (col, msg.as_str()),
         (2, "invalid character `$` in variable name")
     );
-    assert_eq!(err("NOEQUALS").2, "expected `=` after the variable name");
+    assert_eq!(err("NOEQUALS").2, "not a `NAME=value` line (no `=`)");
+    assert_eq!(err("API_KEY: v").2, "not a `NAME=value` line (no `=`)");
     assert_eq!(err("=1").2, "expected a variable name");
 }
 
@@ -185,7 +264,7 @@ proptest! {
         let again = doc(&d.render());
         let e = again.get("K").unwrap();
         // Expansion must never apply to a quoted literal.
-        prop_assert_eq!(e.decode(&|_| Some("EXPANDED".into())), value);
+        prop_assert_eq!(e.decode(&|_| Some("EXPANDED".into())).unwrap(), value);
     }
 
     #[test]

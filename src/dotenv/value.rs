@@ -1,10 +1,76 @@
-//! What a parsed value means: escapes, `${…}` expansion, and the reverse —
-//! quoting a value so that parsing it again gives it back unchanged.
+//! What a parsed value means: escapes, `${…}` expansion (with limits: a
+//! committed file is untrusted input), and the reverse — quoting a value so
+//! that parsing it again gives it back unchanged.
 
 use super::parse::Quote;
 
 /// Looks a variable up during expansion; `None` means unset.
 pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// `${…}` nested deeper than this is an error (DESIGN §5).
+pub const MAX_DEPTH: usize = 32;
+/// An expanded value larger than this is an error: `B=$A$A$A…` over a few
+/// lines would otherwise grow to gigabytes.
+pub const MAX_EXPANDED: usize = 1 << 20;
+
+/// Values starting with this are dotenvx ciphertexts: never expanded.
+pub const DOTENVX_PREFIX: &str = "encrypted:";
+
+/// Why a value could not be expanded. `offset` is the byte offset in the
+/// value's inner text; messages never hold a byte of the value (`Required`
+/// carries the file's own message, as the shell prints it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpandError {
+    pub offset: usize,
+    pub kind: ExpandErrorKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpandErrorKind {
+    TooDeep,
+    TooLarge,
+    Unterminated,
+    /// `${NAME:?message}` / `${NAME?message}` with NAME unset (or empty).
+    Required {
+        name: String,
+        message: String,
+        empty_too: bool,
+    },
+}
+
+impl std::fmt::Display for ExpandErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExpandErrorKind::TooDeep => {
+                write!(f, "`${{…}}` nested deeper than {MAX_DEPTH} levels")
+            }
+            ExpandErrorKind::TooLarge => write!(
+                f,
+                "the expanded value is larger than {} MiB",
+                MAX_EXPANDED >> 20
+            ),
+            ExpandErrorKind::Unterminated => f.write_str("unterminated `${`"),
+            ExpandErrorKind::Required {
+                name,
+                message,
+                empty_too,
+            } => {
+                let state = if *empty_too {
+                    "unset or empty"
+                } else {
+                    "unset"
+                };
+                if message.is_empty() {
+                    write!(f, "`{name}` is required but {state}")
+                } else {
+                    write!(f, "`{name}` is {state}: {message}")
+                }
+            }
+        }
+    }
+}
+
+type Expanded = Result<String, ExpandError>;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -15,23 +81,32 @@ enum Mode {
 }
 
 /// The value of `inner` (the text inside the quotes) with escapes applied and
-/// variables expanded through `lookup`. Single quotes are literal.
-pub fn decode(inner: &str, quote: Quote, lookup: Lookup<'_>) -> String {
+/// variables expanded through `lookup`. Single quotes are literal; a dotenvx
+/// ciphertext (`encrypted:…`) is never expanded.
+pub fn decode(inner: &str, quote: Quote, lookup: Lookup<'_>) -> Expanded {
     match quote {
-        Quote::Single => normalize_newlines(inner),
-        Quote::Double | Quote::Backtick => expand(inner, Mode::Escapes, lookup),
-        Quote::None => expand(inner, Mode::Plain, lookup),
+        Quote::Single => Ok(normalize_newlines(inner)),
+        _ => {
+            let mode = if quote == Quote::None {
+                Mode::Plain
+            } else {
+                Mode::Escapes
+            };
+            let lookup = (!inner.starts_with(DOTENVX_PREFIX)).then_some(lookup);
+            expand(inner, mode, lookup, 0)
+        }
     }
 }
 
-/// True when decoding `inner` would expand a variable (`$X`, `${X…}`).
+/// True when decoding `inner` would expand a variable (`$X`, `${X…}`), or
+/// could not be decoded at all.
 pub fn has_expansion(inner: &str, quote: Quote) -> bool {
     let used = std::cell::Cell::new(false);
-    let _ = decode(inner, quote, &|_| {
+    let decoded = decode(inner, quote, &|_| {
         used.set(true);
         None
     });
-    used.get()
+    used.get() || decoded.is_err()
 }
 
 fn normalize_newlines(s: &str) -> String {
@@ -42,7 +117,21 @@ fn normalize_newlines(s: &str) -> String {
     }
 }
 
-fn expand(s: &str, mode: Mode, lookup: Lookup<'_>) -> String {
+/// Appends `text`, refusing to grow past [`MAX_EXPANDED`].
+fn push(out: &mut String, text: &str, at: usize) -> Result<(), ExpandError> {
+    if out.len() + text.len() > MAX_EXPANDED {
+        return Err(ExpandError {
+            offset: at,
+            kind: ExpandErrorKind::TooLarge,
+        });
+    }
+    out.push_str(text);
+    Ok(())
+}
+
+/// Applies escapes and (with a `lookup`) expands `s`; error offsets are
+/// relative to `s`.
+fn expand(s: &str, mode: Mode, lookup: Option<Lookup<'_>>, depth: usize) -> Expanded {
     let b = s.as_bytes();
     let mut out = String::with_capacity(s.len());
     let mut i = 0;
@@ -62,18 +151,30 @@ fn expand(s: &str, mode: Mode, lookup: Lookup<'_>) -> String {
                     _ => None,
                 };
                 if let Some(c) = esc {
-                    out.push_str(&s[run..i]);
-                    out.push(c);
+                    push(&mut out, &s[run..i], i)?;
+                    push(&mut out, c.encode_utf8(&mut [0; 4]), i)?;
                     i += 2;
                     run = i;
                 } else {
                     i += 1;
                 }
             }
+            b'$' if lookup.is_none() => i += 1,
+            b'$' if b.get(i + 1) == Some(&b'(') => {
+                // Command substitution is never run, and nothing inside it
+                // is expanded: it stays literal up to its closing `)`.
+                i += command_len(&b[i..]);
+            }
             b'$' => {
-                if let Some((text, used)) = expansion(&s[i..], mode, lookup) {
-                    out.push_str(&s[run..i]);
-                    out.push_str(&text);
+                let Some(lookup) = lookup else { unreachable!() };
+                let expanded =
+                    expansion(&s[i..], mode, lookup, depth).map_err(|e| ExpandError {
+                        offset: i + e.offset,
+                        kind: e.kind,
+                    })?;
+                if let Some((text, used)) = expanded {
+                    push(&mut out, &s[run..i], i)?;
+                    push(&mut out, &text, i)?;
                     i += used;
                     run = i;
                 } else {
@@ -81,7 +182,7 @@ fn expand(s: &str, mode: Mode, lookup: Lookup<'_>) -> String {
                 }
             }
             b'\r' => {
-                out.push_str(&s[run..i]);
+                push(&mut out, &s[run..i], i)?;
                 out.push('\n');
                 i += if b.get(i + 1) == Some(&b'\n') { 2 } else { 1 };
                 run = i;
@@ -89,8 +190,35 @@ fn expand(s: &str, mode: Mode, lookup: Lookup<'_>) -> String {
             _ => i += 1,
         }
     }
-    out.push_str(&s[run..]);
-    out
+    push(&mut out, &s[run..], i)?;
+    Ok(out)
+}
+
+/// The length of the `$(…)` at the start of `b`: up to its matching `)`
+/// (nested parentheses counted, quoted ones and `\)` skipped), else all of
+/// `b`.
+fn command_len(b: &[u8]) -> usize {
+    let mut depth = 0usize;
+    let mut quote: Option<u8> = None;
+    let mut i = 1;
+    while i < b.len() {
+        match (quote, b[i]) {
+            (_, b'\\') if quote != Some(b'\'') => i += 1,
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, c @ (b'\'' | b'"' | b'`')) => quote = Some(c),
+            (None, b'(') => depth += 1,
+            (None, b')') => {
+                depth -= 1;
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    b.len()
 }
 
 fn name_len(s: &[u8], extra: &[u8]) -> usize {
@@ -104,30 +232,39 @@ fn name_len(s: &[u8], extra: &[u8]) -> usize {
 }
 
 /// Expands the reference at the start of `s` (which starts with `$`).
-/// Returns the text and how many bytes it used, or `None` to keep `$` literal
-/// (this covers `$(cmd)`: command substitution is never run).
-fn expansion(s: &str, mode: Mode, lookup: Lookup<'_>) -> Option<(String, usize)> {
+/// Returns the text and how many bytes it used, or `None` to keep `$`
+/// literal. Error offsets are relative to `s`.
+fn expansion(
+    s: &str,
+    mode: Mode,
+    lookup: Lookup<'_>,
+    depth: usize,
+) -> Result<Option<(String, usize)>, ExpandError> {
     let b = s.as_bytes();
     if b.get(1) != Some(&b'{') {
         let n = name_len(&b[1..], b"");
         if n == 0 {
-            return None;
+            return Ok(None);
         }
-        return Some((lookup(&s[1..1 + n]).unwrap_or_default(), 1 + n));
+        return Ok(Some((lookup(&s[1..1 + n]).unwrap_or_default(), 1 + n)));
     }
-    // `${…}`: find the matching brace, allowing nested `${…}` in defaults.
-    let mut depth = 1;
+    let fail = |kind| ExpandError { offset: 0, kind };
+    if depth >= MAX_DEPTH {
+        return Err(fail(ExpandErrorKind::TooDeep));
+    }
+    // `${…}`: find the matching brace, allowing nested `${…}` in words.
+    let mut open = 1usize;
     let mut i = 2;
     while i < b.len() {
         match b[i] {
             b'\\' => i += 1,
             b'$' if b.get(i + 1) == Some(&b'{') => {
-                depth += 1;
+                open += 1;
                 i += 1;
             }
             b'}' => {
-                depth -= 1;
-                if depth == 0 {
+                open -= 1;
+                if open == 0 {
                     break;
                 }
             }
@@ -135,35 +272,74 @@ fn expansion(s: &str, mode: Mode, lookup: Lookup<'_>) -> Option<(String, usize)>
         }
         i += 1;
     }
-    if depth != 0 {
-        return None;
+    if open != 0 {
+        return Err(fail(ExpandErrorKind::Unterminated));
     }
     let body = &s[2..i];
     let n = name_len(body.as_bytes(), b".");
     if n == 0 {
-        return None;
+        return Ok(None);
     }
-    let value = lookup(&body[..n]);
+    let name = &body[..n];
+    let value = lookup(name);
     let rest = &body[n..];
-    let word = |w: &str| expand(w, mode, lookup);
+    // A word starts after the operator: offset 2 (`${`) + name + operator.
+    let word = |w: &str| {
+        let at = 2 + n + (rest.len() - w.len());
+        expand(w, mode, Some(lookup), depth + 1).map_err(|e| ExpandError {
+            offset: at + e.offset,
+            kind: e.kind,
+        })
+    };
+    let set_nonempty = value.as_ref().is_some_and(|v| !v.is_empty());
     let text = if rest.is_empty() {
         value.unwrap_or_default()
     } else if let Some(w) = rest.strip_prefix(":-") {
-        value.filter(|v| !v.is_empty()).unwrap_or_else(|| word(w))
+        if set_nonempty {
+            value.unwrap_or_default()
+        } else {
+            word(w)?
+        }
     } else if let Some(w) = rest.strip_prefix(":+") {
-        if value.is_some_and(|v| !v.is_empty()) {
-            word(w)
+        if set_nonempty {
+            word(w)?
         } else {
             String::new()
         }
+    } else if let Some(w) = rest.strip_prefix(":?") {
+        if !set_nonempty {
+            return Err(fail(ExpandErrorKind::Required {
+                name: name.to_owned(),
+                message: word(w)?,
+                empty_too: true,
+            }));
+        }
+        value.unwrap_or_default()
     } else if let Some(w) = rest.strip_prefix('-') {
-        value.unwrap_or_else(|| word(w))
+        match value {
+            Some(v) => v,
+            None => word(w)?,
+        }
     } else if let Some(w) = rest.strip_prefix('+') {
-        value.map(|_| word(w)).unwrap_or_default()
+        match value {
+            Some(_) => word(w)?,
+            None => String::new(),
+        }
+    } else if let Some(w) = rest.strip_prefix('?') {
+        match value {
+            Some(v) => v,
+            None => {
+                return Err(fail(ExpandErrorKind::Required {
+                    name: name.to_owned(),
+                    message: word(w)?,
+                    empty_too: false,
+                }))
+            }
+        }
     } else {
-        return None;
+        return Ok(None);
     };
-    Some((text, i + 1))
+    Ok(Some((text, i + 1)))
 }
 
 fn is_bare_safe(c: char) -> bool {

@@ -234,9 +234,18 @@ pub fn scan_staged(config: &Config, project_root: &Path, require: bool) -> Resul
             let name = private_key_assignment(line);
             if has_age_key(line) || name.is_some() {
                 out.findings.push(
-                    Finding::new(Severity::Error, "", name.unwrap_or(""), "private-key", "private key material")
-                        .at(&at, i + 1)
-                        .help(Some("remove it from the file; private keys belong in .env.keys (git-ignored) or the keyring".into())),
+                    Finding::new(
+                        Severity::Error,
+                        "",
+                        name.unwrap_or(""),
+                        "private-key",
+                        "private key material",
+                    )
+                    .at(&at, i + 1)
+                    .help(Some(
+                        "remove it from the file; private keys belong in .env.keys (git-ignored)"
+                            .into(),
+                    )),
                 );
             }
         }

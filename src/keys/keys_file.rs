@@ -1,5 +1,8 @@
-//! `.env.keys`: a dotenv file of `ENVSAFE_PRIVATE_KEY_<ENV>=AGE-SECRET-KEY-1…`
-//! lines, mode 0600, never committed.
+//! Keys files: `.env.keys`, a dotenv file of
+//! `ENVSAFE_PRIVATE_KEY_<ENV>=AGE-SECRET-KEY-1…` lines, mode 0600, never
+//! committed; or an age identity file (`age-keygen` output: `#` comments
+//! and `AGE-SECRET-KEY-1…` lines), whose keys are tried for every
+//! environment. Parse errors in a keys file never show its lines.
 
 use std::path::Path;
 
@@ -10,6 +13,22 @@ use crate::error::Result;
 use crate::fsutil::{self, DirLock, PRIVATE_MODE};
 use crate::SecretValue;
 
+const AGE_SECRET_PREFIX: &str = "AGE-SECRET-KEY-1";
+
+/// Whether `text` is an age identity file: every line blank, a `#`
+/// comment, or an `AGE-SECRET-KEY-1…` key, and at least one key.
+fn is_identity_file(text: &str) -> bool {
+    let mut keys = 0;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with(AGE_SECRET_PREFIX) {
+            keys += 1;
+        } else if !(line.is_empty() || line.starts_with('#')) {
+            return false;
+        }
+    }
+    keys > 0
+}
+
 /// The key texts a keys file holds for `env`, or why there are none.
 /// A keys file readable by others is an error, not a skip.
 pub(super) fn read_entries(
@@ -19,13 +38,23 @@ pub(super) fn read_entries(
     let Some(text) = fsutil::read_private(path)? else {
         return Ok(Err("no such file"));
     };
-    let doc = Document::parse(path, text.expose().to_owned())?;
+    if is_identity_file(text.expose()) {
+        return Ok(Ok(text
+            .expose()
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with(AGE_SECRET_PREFIX))
+            .map(SecretValue::from)
+            .collect()));
+    }
+    let doc = Document::parse_keys(path, text.expose().to_owned())?;
     let wanted = env_vars::private_key_var(env);
-    let found: Vec<SecretValue> = [wanted.as_str(), ENVSAFE_PRIVATE_KEY]
-        .iter()
-        .filter_map(|name| doc.get(name))
-        .map(|e| SecretValue::new(e.decode(&|_| None)))
-        .collect();
+    let mut found = Vec::new();
+    for name in [wanted.as_str(), ENVSAFE_PRIVATE_KEY] {
+        if let Some(e) = doc.get(name) {
+            found.push(SecretValue::new(e.literal()?));
+        }
+    }
     Ok(if found.is_empty() {
         Err("no entry for this environment")
     } else {
@@ -33,13 +62,44 @@ pub(super) fn read_entries(
     })
 }
 
+/// The value of the keys file's `name` entry (an identity file has none).
+pub(super) fn read_named(path: &Path, name: &str) -> Result<Option<SecretValue>> {
+    let Some(text) = fsutil::read_private(path)? else {
+        return Ok(None);
+    };
+    if is_identity_file(text.expose()) {
+        return Ok(None);
+    }
+    let doc = Document::parse_keys(path, text.expose().to_owned())?;
+    doc.get(name)
+        .map(|e| e.literal().map(SecretValue::new))
+        .transpose()
+}
+
 /// Adds `key` for `env` to the keys file at `path` (created 0600). An
 /// existing different key for the same environment is kept after the new
-/// one (`new,old`), so nothing that could still decrypt is lost.
+/// one (`new,old`), so nothing that could still decrypt is lost. An age
+/// identity file gets the key as one more line.
 pub fn store(path: &Path, env: &str, key: &PrivateKey) -> Result<()> {
     let _lock = DirLock::for_file(path)?;
-    let mut doc = match fsutil::read_private(path)? {
-        Some(text) => Document::parse(path, text.expose().to_owned())?,
+    let existing = fsutil::read_private(path)?;
+    let new = key.encode();
+    if let Some(text) = existing.as_ref().filter(|t| is_identity_file(t.expose())) {
+        if text.expose().lines().any(|l| l.trim() == new.expose()) {
+            return Ok(());
+        }
+        let mut out = SecretValue::new(text.expose().to_owned());
+        let body = out.expose();
+        let sep = if body.ends_with('\n') { "" } else { "\n" };
+        out = SecretValue::new(format!(
+            "{body}{sep}# public key: {} (envsafe: {env})\n{}\n",
+            key.public(),
+            new.expose()
+        ));
+        return fsutil::atomic_write(path, out.expose().as_bytes(), Some(PRIVATE_MODE));
+    }
+    let mut doc = match existing {
+        Some(text) => Document::parse_keys(path, text.expose().to_owned())?,
         None => {
             let mut d = Document::empty(path);
             d.prepend(
@@ -50,11 +110,11 @@ pub fn store(path: &Path, env: &str, key: &PrivateKey) -> Result<()> {
         }
     };
     let name = env_vars::private_key_var(env);
-    let new = key.encode();
-    let value = match doc
-        .get(&name)
-        .map(|e| SecretValue::new(e.decode(&|_| None)))
-    {
+    let old = match doc.get(&name) {
+        Some(e) => Some(SecretValue::new(e.literal()?)),
+        None => None,
+    };
+    let value = match old {
         Some(old) if !old.expose().is_empty() => {
             if old.expose().split(',').any(|k| k.trim() == new.expose()) {
                 return Ok(());
@@ -68,46 +128,80 @@ pub fn store(path: &Path, env: &str, key: &PrivateKey) -> Result<()> {
     fsutil::atomic_write(path, rendered.expose().as_bytes(), Some(PRIVATE_MODE))
 }
 
+/// The lines `.gitignore` needs for envsafe: the keys file, and the
+/// temporary files a killed writer may leave.
+const TEMP_ENTRY: &str = ".envsafe-tmp-*";
+
 /// Makes sure the keys file at `keys_file` is git-ignored by the
 /// `.gitignore` at `root`: `.env.keys` (any directory) for the usual name,
-/// else the file's path from the root. A keys file outside the root is left
-/// alone. Returns true when it added a line.
+/// else the file's path from the root; and envsafe's temporary files. A
+/// keys file outside the root is left alone. Returns true when it added the
+/// keys file's line.
 pub fn ensure_gitignored(root: &Path, keys_file: &Path) -> Result<bool> {
     let rel = if root.as_os_str().is_empty() {
         Some(keys_file)
     } else {
         keys_file.strip_prefix(root).ok()
     };
-    let Some(rel) = rel.filter(|r| !r.is_absolute() && !r.starts_with("..")) else {
-        return Ok(false);
-    };
-    let entry = if rel.file_name().is_some_and(|n| n == ".env.keys") {
-        ".env.keys".to_string()
-    } else {
-        format!("/{}", rel.display())
-    };
+    let keys_entry = rel
+        .filter(|r| !r.is_absolute() && !r.starts_with(".."))
+        .map(|rel| {
+            if rel.file_name().is_some_and(|n| n == ".env.keys") {
+                ".env.keys".to_string()
+            } else {
+                format!("/{}", rel.display())
+            }
+        });
     let path = root.join(".gitignore");
     let _lock = DirLock::for_file(&path)?;
     let text = fsutil::read_optional(&path)?.unwrap_or_default();
-    let covered = text.lines().map(str::trim).any(|l| {
-        l == entry
-            || l == entry.trim_start_matches('/')
-            || (entry == ".env.keys"
-                && matches!(
-                    l,
-                    "/.env.keys" | "**/.env.keys" | "*.keys" | ".env*" | ".env.*"
-                ))
-    });
-    if covered {
+    let has = |entry: &str| {
+        text.lines().map(str::trim).any(|l| {
+            l == entry
+                || l == entry.trim_start_matches('/')
+                || (entry == ".env.keys"
+                    && matches!(
+                        l,
+                        "/.env.keys" | "**/.env.keys" | "*.keys" | ".env*" | ".env.*"
+                    ))
+        })
+    };
+    let mut missing: Vec<&str> = Vec::new();
+    if let Some(entry) = keys_entry.as_deref().filter(|e| !has(e)) {
+        missing.push(entry);
+    }
+    let added_keys = !missing.is_empty();
+    if !has(TEMP_ENTRY) {
+        missing.push(TEMP_ENTRY);
+    }
+    if missing.is_empty() {
         return Ok(false);
     }
     let mut out = text;
     if !out.is_empty() && !out.ends_with('\n') {
         out.push('\n');
     }
-    out.push_str("# envsafe: local private keys, never committed\n");
-    out.push_str(&entry);
-    out.push('\n');
+    out.push_str("# envsafe: local private keys and temporary files, never committed\n");
+    for entry in missing {
+        out.push_str(entry);
+        out.push('\n');
+    }
     fsutil::atomic_write(&path, out.as_bytes(), None)?;
-    Ok(true)
+    Ok(added_keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_files_are_recognised() {
+        assert!(is_identity_file(
+            "# created: now\n# public key: age1x\nAGE-SECRET-KEY-1ABC\n"
+        ));
+        assert!(!is_identity_file(
+            "ENVSAFE_PRIVATE_KEY=AGE-SECRET-KEY-1ABC\n"
+        ));
+        assert!(!is_identity_file("# only comments\n"));
+    }
 }

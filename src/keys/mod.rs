@@ -74,6 +74,35 @@ impl KeyLookup {
         sources
     }
 
+    /// The keys held for `env` by name (`ENVSAFE_PRIVATE_KEY_<ENV>` in the
+    /// environment or a keys file), whatever public key they belong to. A
+    /// zero-config writer refuses to seal to a header that none of them
+    /// belongs to (DESIGN §2).
+    pub fn held_for(&self, env: &str, env_file: &Path) -> Result<Vec<PrivateKey>> {
+        let var = env_vars::private_key_var(env);
+        let mut texts = Vec::new();
+        for source in self.sources(env, env_file) {
+            match source {
+                Source::EnvVar(name) if name == var => {
+                    if let Ok(v) = std::env::var(&name) {
+                        texts.push(crate::SecretValue::new(v));
+                    }
+                }
+                Source::EnvVar(_) => {}
+                Source::KeysFile(path) => texts.extend(keys_file::read_named(&path, &var)?),
+            }
+        }
+        Ok(texts
+            .iter()
+            .flat_map(|t| {
+                t.expose()
+                    .split(',')
+                    .filter_map(|p| PrivateKey::parse(p.trim()).ok())
+                    .collect::<Vec<_>>()
+            })
+            .collect())
+    }
+
     /// The private key of environment `env` whose public key is `public`,
     /// for the env file at `env_file`.
     pub fn find(&self, env: &str, public: &PublicKey, env_file: &Path) -> Result<PrivateKey> {

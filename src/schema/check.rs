@@ -10,11 +10,11 @@ use serde::Serialize;
 use super::types::check_value;
 use super::{anchored, VarSpec};
 use crate::config::Config;
-use crate::dotenv::{Document, Quote};
+use crate::dotenv::Quote;
 use crate::error::{Error, Result};
 use crate::keys::KeyLookup;
 use crate::load::Openers;
-use crate::{fsutil, header, SecretValue};
+use crate::{fsutil, SecretValue};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -117,7 +117,7 @@ impl<'a> Checker<'a> {
             .filter_map(|(name, spec)| {
                 let p = spec.pattern.as_ref()?;
                 // Validated when the config was loaded.
-                regex_lite::Regex::new(&anchored(p.get_ref()))
+                super::compile_pattern(&anchored(p.get_ref()))
                     .ok()
                     .map(|re| (name.as_str(), re))
             })
@@ -149,48 +149,21 @@ impl<'a> Checker<'a> {
         let mut defs: BTreeMap<String, Vec<Definition>> = BTreeMap::new();
         let mut order: Vec<String> = Vec::new();
         let mut openers = secrets.keys.map(|keys| Openers::new(keys, env));
+        let mut syntax_error = false;
         for (path, text) in sources {
             let Some(text) = text.clone() else {
                 continue;
             };
-            let doc = match Document::parse(path, text) {
-                Ok(doc) => doc,
-                Err(Error::Parse { at, message, .. }) => {
-                    report.findings.push(
-                        Finding::new(
-                            Severity::Error,
-                            env,
-                            "",
-                            "syntax",
-                            format!("{message} (column {})", at.col),
-                        )
-                        .at(path, at.line)
-                        .help(Some("fix the line, or quote the value".into())),
-                    );
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            let head = match header::find(&doc) {
-                Ok(head) => head,
-                Err(Error::InvalidPublicKey { at, reason }) => {
-                    report.findings.push(
-                        Finding::new(
-                            Severity::Error,
-                            env,
-                            "",
-                            "header",
-                            format!("invalid envsafe header: {reason}"),
-                        )
-                        .at(path, at.line)
-                        .help(Some(
-                            "the header must read `#@envsafe public-key=age1… env=NAME`".into(),
-                        )),
-                    );
-                    None
-                }
-                Err(e) => return Err(e),
-            };
+            let (doc, head, file_findings) =
+                match super::file_checks::parse_file(env, path, text, self.config) {
+                    Ok(parsed) => parsed,
+                    Err(finding) => {
+                        report.findings.push(*finding);
+                        syntax_error = true;
+                        continue;
+                    }
+                };
+            report.findings.extend(file_findings);
             // Not checked without a header or a usable key (an error only
             // when keys are required).
             let mut key_missing = openers.is_none() || head.is_none();
@@ -248,9 +221,51 @@ impl<'a> Checker<'a> {
                             .and_then(|d| d.last())
                             .and_then(|d| d.value.as_ref())
                             .map(|v| v.expose().to_owned())
-                            .or_else(|| std::env::var(n).ok())
+                            .or_else(|| crate::load::process_var(n))
                     };
-                    Some(SecretValue::new(e.decode(&lookup)))
+                    match e.decode(&lookup) {
+                        Ok(v) => {
+                            let v = SecretValue::new(v);
+                            if let Some(kind) = crate::envelope::ciphertext_kind(v.expose()) {
+                                report.findings.push(
+                                    Finding::new(
+                                        Severity::Error,
+                                        env,
+                                        e.name,
+                                        "ciphertext",
+                                        format!("holds {} that is not opened as one", kind.describe()),
+                                    )
+                                    .at(path, e.line)
+                                    .help(Some(format!("write it exactly as envsafe does (`{}=\"envsafe:v1:…\"`), or set it again with `envsafe set {}`", e.name, e.name))),
+                                );
+                                None
+                            } else {
+                                Some(v)
+                            }
+                        }
+                        Err(err) => {
+                            let (line, col) = match &err {
+                                Error::Expand { at, .. } => (at.line, at.col),
+                                _ => (e.line, e.col),
+                            };
+                            let message = match &err {
+                                Error::Expand { message, .. } => message.clone(),
+                                other => other.to_string(),
+                            };
+                            report.findings.push(
+                                Finding::new(
+                                    Severity::Error,
+                                    env,
+                                    e.name,
+                                    "expand",
+                                    format!("{message} (column {col})"),
+                                )
+                                .at(path, line)
+                                .help(err.help()),
+                            );
+                            None
+                        }
+                    }
                 };
                 let def = Definition {
                     file: path.clone(),
@@ -272,7 +287,9 @@ impl<'a> Checker<'a> {
             let sealed = defs[name].last().is_some_and(|d| d.sealed);
             report.defined.insert(name.clone(), sealed);
         }
-        if presence {
+        // A file that does not parse hides what it defines: report the
+        // syntax error, not its consequences.
+        if presence && !syntax_error {
             self.check_presence(env, &defs, &mut report);
         }
         Ok(report)

@@ -4,17 +4,20 @@
 mod apply;
 mod check;
 mod example;
+mod file_checks;
 mod generate;
+mod placement;
 mod spec;
 mod types;
 mod url;
 
 use std::path::Path;
 
-pub use apply::apply_defaults;
+pub use apply::schema_value;
 pub use check::{Checker, Finding, Report, Secrets, Severity};
 pub use example::render_example;
 pub use generate::{generate, KeyedHasher};
+pub use placement::{check_write, placement, Placement};
 pub use spec::{
     secret_by_name, Encode, Generate, GenerateKind, Rotation, Scalar, VarSpec, VarType,
 };
@@ -28,7 +31,18 @@ use crate::error::Result;
 pub fn check_config(config: &Config, path: &Path, text: &str) -> Result<()> {
     for (name, spec) in &config.vars {
         if let Some(p) = &spec.pattern {
-            if let Err(e) = regex_lite::Regex::new(&anchored(p.get_ref())) {
+            if p.get_ref().len() > MAX_PATTERN {
+                return Err(error_at(
+                    path,
+                    text,
+                    p.span().start,
+                    format!(
+                        "vars.{name}.pattern is longer than {MAX_PATTERN} bytes ({})",
+                        p.get_ref().len()
+                    ),
+                ));
+            }
+            if let Err(e) = compile_pattern(&anchored(p.get_ref())) {
                 let msg = e.to_string();
                 let why = msg.lines().last().unwrap_or("invalid").trim();
                 return Err(error_at(
@@ -52,6 +66,21 @@ pub fn check_config(config: &Config, path: &Path, text: &str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The longest `pattern` accepted: envsafe.toml is committed, so a pattern
+/// is untrusted input that every teammate's `run` and hook compiles.
+pub const MAX_PATTERN: usize = 4096;
+/// The compiled size a pattern may reach (regex-lite's estimate, bytes).
+const MAX_COMPILED: usize = 1 << 20;
+
+/// Compiles a schema pattern with bounded size and nesting, so a hostile
+/// one fails fast instead of taking seconds and gigabytes.
+pub fn compile_pattern(pattern: &str) -> Result<regex_lite::Regex, regex_lite::Error> {
+    regex_lite::RegexBuilder::new(pattern)
+        .size_limit(MAX_COMPILED)
+        .nest_limit(64)
+        .build()
 }
 
 /// `pattern` must match the whole value.

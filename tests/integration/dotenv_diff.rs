@@ -17,7 +17,9 @@ fn ours(src: &str) -> Result<Vars, String> {
     let doc = Document::parse(Path::new(".env"), src.to_owned()).map_err(|e| e.to_string())?;
     let mut vars = Vars::new();
     for e in doc.entries() {
-        let v = e.decode(&|n| vars.get(n).cloned());
+        let v = e
+            .decode(&|n| vars.get(n).cloned())
+            .map_err(|e| e.to_string())?;
         vars.insert(e.name.to_owned(), v);
     }
     Ok(vars)

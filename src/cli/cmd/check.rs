@@ -35,11 +35,7 @@ pub fn render(f: &Finding) -> String {
 }
 
 pub fn run(ctx: &Ctx, decrypt: bool) -> CmdResult {
-    let envs = if ctx.global.env.is_empty() {
-        ctx.project.environments()
-    } else {
-        ctx.global.env.clone()
-    };
+    let envs = ctx.envs_or_all()?;
     let checker = Checker::new(&ctx.project.config);
     let keys = ctx.keys();
     let secrets = Secrets {

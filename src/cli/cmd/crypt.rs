@@ -1,29 +1,41 @@
 //! `envsafe encrypt` and `envsafe decrypt`: a whole file in place.
 
-use super::{file_env, secret_target};
 use crate::cli::{CmdResult, Ctx};
 
 pub fn encrypt(ctx: &Ctx) -> CmdResult {
-    let env = ctx.env()?;
+    let sel = ctx.selection()?;
     let files = if ctx.global.file.is_empty() {
-        vec![secret_target(ctx, &env)?]
+        let files = ctx.files(&sel.name)?;
+        vec![envsafe::project::secret_target(&files).unwrap_or_else(|| {
+            ctx.project
+                .root
+                .join(envsafe::config::default_file(&sel.name))
+        })]
     } else {
         ctx.global.file.clone()
     };
     let mut report = Vec::new();
     for path in files {
-        let header_env = file_env(ctx, &path, &env);
-        let out = ctx.with_sink(|sink| envsafe::write::encrypt(&path, &header_env, sink))?;
+        let out = ctx.with_writer(&sel, |w| envsafe::write::encrypt(&path, w))?;
         if let Some(key) = &out.new_key {
-            ctx.ui
-                .status(&format!("created a keypair for {header_env}: {key}"));
+            ctx.ui.status(&format!("created a keypair: {key}"));
         }
+        let kept = if out.kept_plain > 0 {
+            format!(
+                "; {} public value(s) kept plain (`secret = false`)",
+                out.kept_plain
+            )
+        } else {
+            String::new()
+        };
         ctx.ui.status(&format!(
-            "encrypted {} value(s) in {}",
+            "encrypted {} value(s) in {}{kept}",
             out.changed,
             path.display()
         ));
-        report.push(serde_json::json!({ "file": path, "encrypted": out.changed }));
+        report.push(serde_json::json!({
+            "file": path, "encrypted": out.changed, "kept_plain": out.kept_plain,
+        }));
     }
     if ctx.ui.json {
         ctx.ui.json(&serde_json::json!({ "files": report }));
@@ -32,9 +44,9 @@ pub fn encrypt(ctx: &Ctx) -> CmdResult {
 }
 
 pub fn decrypt(ctx: &Ctx, stdout: bool) -> CmdResult {
-    let env = ctx.env()?;
+    let sel = ctx.selection()?;
     let files: Vec<_> = if ctx.global.file.is_empty() {
-        ctx.files(&env)?
+        ctx.files(&sel.name)?
             .into_iter()
             .filter(|f| envsafe::header::file_has_header(f))
             .collect()
@@ -43,21 +55,20 @@ pub fn decrypt(ctx: &Ctx, stdout: bool) -> CmdResult {
     };
     if files.is_empty() {
         return Err(envsafe::Error::NoFiles {
-            env,
+            env: sel.name,
             files: vec!["an env file with an envsafe header".into()],
         }
         .into());
     }
-    let keys = ctx.keys();
     // With several files, check that every one decrypts before changing any.
     if !stdout && files.len() > 1 {
         for path in &files {
-            envsafe::write::decrypt(path, &env, &keys, false)?;
+            ctx.with_writer(&sel, |w| envsafe::write::decrypt(path, w, false))?;
         }
     }
     let mut done = Vec::new();
     for path in &files {
-        let (text, out) = envsafe::write::decrypt(path, &env, &keys, !stdout)?;
+        let (text, out) = ctx.with_writer(&sel, |w| envsafe::write::decrypt(path, w, !stdout))?;
         done.push((path, text, out));
     }
     for (path, text, out) in &done {

@@ -4,10 +4,11 @@
 use std::collections::BTreeMap;
 
 use envsafe::load::{self, LoadOptions};
-use envsafe::schema::{anchored, check_value, generate, KeyedHasher, Rotation, VarSpec};
+use envsafe::schema::{
+    anchored, check_value, compile_pattern, generate, KeyedHasher, Rotation, VarSpec,
+};
 use envsafe::SecretValue;
 
-use super::{plain_target, secret_target};
 use crate::cli::report::Failure;
 use crate::cli::{CmdResult, Ctx};
 
@@ -36,15 +37,24 @@ fn candidates<'a>(ctx: &'a Ctx, names: &[String]) -> Result<Vec<(&'a str, &'a Va
 }
 
 pub fn run(ctx: &Ctx, names: &[String], force: bool, force_manual: bool) -> CmdResult {
-    let envs = if ctx.global.env.is_empty() {
-        vec![ctx.env()?]
+    let sels = if ctx.global.env.is_empty() {
+        vec![ctx.selection()?]
     } else {
-        ctx.global.env.clone()
+        ctx.global
+            .env
+            .iter()
+            .map(|e| envsafe::project::Selection {
+                name: e.clone(),
+                explicit: true,
+            })
+            .collect()
     };
     let todo = candidates(ctx, names)?;
     let mut report = Vec::new();
-    for env in &envs {
-        let present = envsafe::project::names_in(&ctx.files(env)?)?;
+    for sel in &sels {
+        let env = &sel.name;
+        let files = ctx.files(env)?;
+        let present = envsafe::project::names_in(&files)?;
         let mut secret: Vec<(&str, SecretValue)> = Vec::new();
         let mut plain: Vec<(&str, SecretValue)> = Vec::new();
         for &(name, spec) in &todo {
@@ -66,7 +76,7 @@ pub fn run(ctx: &Ctx, names: &[String], force: bool, force_manual: bool) -> CmdR
             let pattern = spec
                 .pattern
                 .as_ref()
-                .and_then(|p| regex_lite::Regex::new(&anchored(p.get_ref())).ok());
+                .and_then(|p| compile_pattern(&anchored(p.get_ref())).ok());
             if let Some(v) = check_value(spec, pattern.as_ref(), value.expose()) {
                 return Err(Failure::Usage {
                     message: format!(
@@ -78,7 +88,8 @@ pub fn run(ctx: &Ctx, names: &[String], force: bool, force_manual: bool) -> CmdR
                     ),
                 });
             }
-            if spec.is_secret(name, None) {
+            // A generated value is random: secret unless declared public.
+            if spec.secret != Some(false) {
                 secret.push((name, value));
             } else {
                 plain.push((name, value));
@@ -89,13 +100,15 @@ pub fn run(ctx: &Ctx, names: &[String], force: bool, force_manual: bool) -> CmdR
                 continue;
             }
             let path = if is_plain {
-                plain_target(ctx, env)?
+                envsafe::project::plain_target(&files)
             } else {
-                secret_target(ctx, env)?
-            };
+                envsafe::project::secret_target(&files)
+            }
+            .unwrap_or_else(|| ctx.project.root.join(envsafe::config::default_file(env)));
             let values: Vec<(&str, &SecretValue)> = batch.iter().map(|(n, v)| (*n, v)).collect();
-            let out = ctx
-                .with_sink(|sink| envsafe::write::set_many(&path, env, &values, is_plain, sink))?;
+            let out = ctx.with_writer(sel, |w| {
+                envsafe::write::set_many(&path, &values, is_plain, w)
+            })?;
             if let Some(key) = out.new_key {
                 ctx.ui
                     .status(&format!("created a keypair for {env}: {key}"));
@@ -129,6 +142,7 @@ fn warn_shared_values(ctx: &Ctx, todo: &[(&str, &VarSpec)]) {
         };
         let opts = LoadOptions {
             override_process: true,
+            ..LoadOptions::default()
         };
         let Ok(loaded) = load::load(&env, &files, &keys, opts) else {
             continue;

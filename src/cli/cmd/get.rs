@@ -1,6 +1,5 @@
 //! `envsafe get`: decrypted values as dotenv, JSON or shell.
 
-use envsafe::load::{self, LoadOptions};
 use envsafe::SecretValue;
 
 use crate::cli::args::Format;
@@ -11,28 +10,34 @@ fn shell_quote(v: &str) -> String {
     format!("'{}'", v.replace('\'', r"'\''"))
 }
 
-pub fn run(ctx: &Ctx, names: &[String], format: Option<Format>) -> CmdResult {
-    let env = ctx.env()?;
-    let files = ctx.files(&env)?;
-    let loaded = load::load(
-        &env,
-        &files,
-        &ctx.keys(),
-        LoadOptions {
-            override_process: true,
-        },
-    )?;
-    super::run::require_some_file(&env, &files, &loaded)?;
+/// `get` prints what `run --override` would give the command (the same
+/// resolution: later files win, schema defaults fill unset variables);
+/// `--process` what plain `run` would (process values win). Variables the
+/// process would override are named on stderr.
+pub fn run(ctx: &Ctx, names: &[String], format: Option<Format>, process_wins: bool) -> CmdResult {
+    let (env, _, resolved) = super::run::resolve_env(ctx, !process_wins)?;
+    for name in &resolved.shadowed_by_process {
+        if names.is_empty() || names.contains(name) {
+            ctx.ui.warn(&format!(
+                "{name} is also set in this shell: `envsafe run` passes the shell's value \
+                 (`run --override` passes this one)"
+            ));
+        }
+    }
     let selected: Vec<(&str, &SecretValue)> = if names.is_empty() {
-        loaded.vars.iter().map(|(n, v)| (n.as_str(), v)).collect()
+        resolved
+            .vars
+            .iter()
+            .map(|v| (v.name.as_str(), &v.value))
+            .collect()
     } else {
         let mut out = Vec::new();
         for n in names {
-            let v = loaded.get(n).ok_or_else(|| envsafe::Error::NotSetInEnv {
+            let v = resolved.get(n).ok_or_else(|| envsafe::Error::NotSetInEnv {
                 env: env.clone(),
                 name: n.clone(),
             })?;
-            out.push((n.as_str(), v));
+            out.push((n.as_str(), &v.value));
         }
         out
     };

@@ -14,10 +14,10 @@ pub fn run(ctx: &Ctx) -> CmdResult {
     };
     for env in &envs {
         if !envsafe::dotenv::is_valid_name(env) || env.contains('.') {
-            return Err(envsafe::Error::InvalidName { name: env.clone() }.into());
+            return Err(envsafe::Error::invalid_name(env).into());
         }
     }
-    let root = &ctx.project.root;
+    let root = ctx.project.root.clone();
     let toml_path = ctx
         .project
         .config_path
@@ -39,7 +39,6 @@ pub fn run(ctx: &Ctx) -> CmdResult {
         for env in &missing {
             text.push_str(&Config::template_env(env));
         }
-        let _lock = fsutil::DirLock::for_file(&toml_path)?;
         fsutil::atomic_write(&toml_path, text.as_bytes(), None)?;
         ctx.ui.status(&format!(
             "{} {}",
@@ -51,10 +50,16 @@ pub fn run(ctx: &Ctx) -> CmdResult {
             toml_path.display()
         ));
     }
+    // Re-read: the file now lists the environments, and pins go into it.
+    let project = envsafe::project::Project::discover(
+        &std::env::current_dir().unwrap_or_default(),
+        Some(&toml_path),
+    )?;
+    let keys_file = ctx.keys_file();
+    let keys = ctx.keys();
     let mut report = Vec::new();
     for env in &envs {
-        let file = match ctx
-            .project
+        let file = match project
             .config
             .environments
             .get(env)
@@ -63,7 +68,16 @@ pub fn run(ctx: &Ctx) -> CmdResult {
             Some(files) if !files.is_empty() => root.join(files.last().expect("not empty")),
             _ => root.join(config::default_file(env)),
         };
-        let outcome = ctx.with_sink(|sink| envsafe::write::init_file(&file, env, sink))?;
+        let writer = envsafe::write::WriteCtx {
+            env,
+            strict_env: true,
+            keys_file: &keys_file,
+            gitignore_root: &root,
+            config: &project.config,
+            config_path: project.config_path.as_deref(),
+            keys: &keys,
+        };
+        let outcome = envsafe::write::init_file(&file, &writer)?;
         let public = match &outcome.new_key {
             Some(k) => k.clone(),
             None => "existing key kept".to_string(),
@@ -83,7 +97,6 @@ pub fn run(ctx: &Ctx) -> CmdResult {
             "created_file": outcome.created_file,
         }));
     }
-    let (keys_file, _) = ctx.sink();
     ctx.ui.status(&format!(
         "private keys are in {} (mode 0600, git-ignored): never commit it",
         keys_file.display()

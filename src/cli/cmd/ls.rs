@@ -15,12 +15,7 @@ pub fn run(ctx: &Ctx) -> CmdResult {
         let env = ctx.env()?;
         files.extend(ctx.global.file.iter().map(|f| (env.clone(), f.clone())));
     } else {
-        let envs = if ctx.global.env.is_empty() {
-            ctx.project.environments()
-        } else {
-            ctx.global.env.clone()
-        };
-        for env in envs {
+        for env in ctx.envs_or_all()? {
             for f in ctx.project.files(&env)? {
                 files.push((env.clone(), f));
             }

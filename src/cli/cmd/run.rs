@@ -4,28 +4,16 @@ use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 
-use envsafe::load::{self, LoadOptions, Loaded};
+use envsafe::resolve::{self, Origin, ResolveOptions, Resolved};
 use envsafe::schema::{Checker, Secrets};
 
 use crate::cli::report::Failure;
 use crate::cli::{CmdResult, Ctx};
 
-/// An environment whose files are all missing is an error, not an empty run.
-pub fn require_some_file(env: &str, files: &[PathBuf], loaded: &Loaded) -> CmdResult {
-    if !files.is_empty() && loaded.missing.len() == files.len() {
-        return Err(envsafe::Error::NoFiles {
-            env: env.into(),
-            files: files.iter().map(|f| f.display().to_string()).collect(),
-        }
-        .into());
-    }
-    Ok(())
-}
-
 /// Finds `program` on PATH as execvp would, with a `stat` per directory.
 /// Letting exec search would copy the whole (large) environment into the
 /// kernel once per failed directory.
-fn resolve(program: &OsString) -> Option<PathBuf> {
+fn find_program(program: &OsString) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
     if program.as_encoded_bytes().contains(&b'/') {
         return Some(PathBuf::from(program));
@@ -40,16 +28,8 @@ fn resolve(program: &OsString) -> Option<PathBuf> {
 }
 
 /// With a schema (or --strict): check the environment first. --strict
-/// refuses to start on any finding; otherwise findings are warnings and
-/// `default` / `from_file` values fill unset variables.
-fn apply_schema(
-    ctx: &Ctx,
-    env: &str,
-    files: &[PathBuf],
-    loaded: &mut Loaded,
-    override_process: bool,
-    strict: bool,
-) -> CmdResult {
+/// refuses to start on any finding; otherwise findings are warnings.
+fn check_schema(ctx: &Ctx, env: &str, files: &[PathBuf], strict: bool) -> CmdResult {
     let config = &ctx.project.config;
     if config.vars.is_empty() && !strict {
         return Ok(());
@@ -75,53 +55,101 @@ fn apply_schema(
     for f in &report.findings {
         ctx.ui.warn(&super::check::render(f));
     }
-    let is_set = |name: &str| !override_process && std::env::var_os(name).is_some();
-    for name in envsafe::schema::apply_defaults(config, &ctx.project.root, loaded, &is_set)? {
-        ctx.ui
-            .detail(&format!("{name}: from the schema (default / from_file)"));
-    }
     Ok(())
 }
 
-pub fn run(ctx: &Ctx, override_process: bool, strict: bool, command: Vec<OsString>) -> CmdResult {
-    let env = ctx.env()?;
-    let files = ctx.files(&env)?;
-    let mut loaded = load::load(&env, &files, &ctx.keys(), LoadOptions { override_process })?;
-    require_some_file(&env, &files, &loaded)?;
-    apply_schema(ctx, &env, &files, &mut loaded, override_process, strict)?;
-    for m in &loaded.missing {
+/// Resolves the selected environment as `run` and `get` see it.
+pub fn resolve_env(
+    ctx: &Ctx,
+    override_process: bool,
+) -> Result<(String, Vec<PathBuf>, Resolved), Failure> {
+    let sel = ctx.selection()?;
+    let files = ctx.files(&sel.name)?;
+    let resolved = resolve::resolve(
+        &ctx.project.config,
+        &ctx.project.root,
+        &sel.name,
+        &files,
+        &ctx.keys(),
+        ResolveOptions {
+            override_process,
+            strict_env: ctx.strict_env(&sel),
+        },
+    )?;
+    for p in &resolved.plain_secrets {
+        ctx.ui.warn(&format!(
+            "{}:{}: {} is secret but stored plain in an encrypted file; encrypt it: `envsafe -f {} encrypt`",
+            p.path.display(),
+            p.line,
+            p.name,
+            p.path.display()
+        ));
+    }
+    for d in &resolved.dropped {
+        ctx.ui.warn(&format!(
+            "{}:{}: {} holds a dotenvx-encrypted value; left out (envsafe cannot open it)",
+            d.path.display(),
+            d.line,
+            d.name
+        ));
+    }
+    for m in &resolved.missing {
         ctx.ui
             .warn(&format!("{} does not exist (skipped)", m.display()));
     }
+    Ok((sel.name, files, resolved))
+}
+
+pub fn run(ctx: &Ctx, override_process: bool, strict: bool, command: Vec<OsString>) -> CmdResult {
+    let (env, files, resolved) = resolve_env(ctx, override_process)?;
+    check_schema(ctx, &env, &files, strict)?;
     let program = command[0].to_string_lossy().into_owned();
-    let Some(resolved) = resolve(&command[0]) else {
+    let Some(program_path) = find_program(&command[0]) else {
         return Err(Failure::Exec {
             code: 127,
             message: format!("command not found: {program}"),
         });
     };
-    let mut cmd = std::process::Command::new(resolved);
+    let mut cmd = std::process::Command::new(program_path);
     cmd.arg0(&command[0]);
     cmd.args(&command[1..]);
-    let mut applied = 0;
-    for (name, value) in &loaded.vars {
-        if !override_process && std::env::var_os(name).is_some() {
-            ctx.ui.detail(&format!("{name}: kept the process value"));
-            continue;
+    // The command gets its variables, not the keys to every value.
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(envsafe::env_vars::is_key_var) {
+            cmd.env_remove(&name);
         }
-        if value.expose().contains('\0') {
+    }
+    let mut applied = 0;
+    for var in &resolved.vars {
+        match &var.origin {
+            Origin::Process => {
+                ctx.ui
+                    .detail(&format!("{}: kept the process value", var.name));
+                continue;
+            }
+            Origin::Schema => ctx.ui.detail(&format!(
+                "{}: from the schema (default / from_file)",
+                var.name
+            )),
+            Origin::File { .. } => {}
+        }
+        if var.value.expose().contains('\0') {
+            let path = match &var.origin {
+                Origin::File { path, .. } => path.clone(),
+                _ => files.last().cloned().unwrap_or_default(),
+            };
             return Err(envsafe::Error::NulInValue {
-                path: files.last().cloned().unwrap_or_default(),
-                name: name.clone(),
+                path,
+                name: var.name.clone(),
             }
             .into());
         }
-        cmd.env(name, value.expose());
+        cmd.env(&var.name, var.value.expose());
         applied += 1;
     }
     ctx.ui.detail(&format!(
         "environment {env}: {applied} variable(s) from {} file(s)",
-        files.len() - loaded.missing.len()
+        files.len() - resolved.missing.len()
     ));
     let err = cmd.exec();
     Err(match err.kind() {

@@ -2,9 +2,9 @@
 
 use std::io::{IsTerminal, Read};
 
+use envsafe::write::SetOptions;
 use envsafe::SecretValue;
 
-use super::{file_env, plain_target, secret_target};
 use crate::cli::report::Failure;
 use crate::cli::{CmdResult, Ctx};
 
@@ -19,19 +19,27 @@ fn read_value(name: &str) -> Result<SecretValue, Failure> {
         let v = rpassword::prompt_password(format!("value for {name}: ")).map_err(io_err)?;
         return Ok(SecretValue::new(v));
     }
-    let mut buf = String::new();
-    std::io::stdin().read_to_string(&mut buf).map_err(io_err)?;
-    let buf = SecretValue::new(buf);
-    let v = buf.expose();
-    let v = v
+    let mut buf = Vec::new();
+    let read = std::io::stdin().read_to_end(&mut buf).map_err(io_err);
+    let buf = zeroize::Zeroizing::new(buf);
+    read?;
+    let Ok(text) = std::str::from_utf8(&buf) else {
+        return Err(envsafe::Error::ValueRejected {
+            name: name.into(),
+            rule: "utf-8",
+            message: "is not valid UTF-8".into(),
+        }
+        .into());
+    };
+    let v = text
         .strip_suffix('\n')
-        .map_or(v, |v| v.strip_suffix('\r').unwrap_or(v));
+        .map_or(text, |v| v.strip_suffix('\r').unwrap_or(v));
     Ok(SecretValue::from(v))
 }
 
-pub fn set(ctx: &Ctx, name: &str, value: Option<String>, plain: bool) -> CmdResult {
+pub fn set(ctx: &Ctx, name: &str, value: Option<String>, opts: SetOptions) -> CmdResult {
     if !envsafe::dotenv::is_valid_name(name) {
-        return Err(envsafe::Error::InvalidName { name: name.into() }.into());
+        return Err(envsafe::Error::invalid_name(name).into());
     }
     if ctx.global.file.len() > 1 {
         return Err(Failure::Usage {
@@ -39,24 +47,20 @@ pub fn set(ctx: &Ctx, name: &str, value: Option<String>, plain: bool) -> CmdResu
             help: "pass a single -f PATH".into(),
         });
     }
-    let env = ctx.env()?;
-    let path = if plain {
-        plain_target(ctx, &env)?
-    } else {
-        secret_target(ctx, &env)?
-    };
+    let sel = ctx.selection()?;
+    let files = ctx.files(&sel.name)?;
     let value = match value {
         Some(v) => SecretValue::new(v),
         None => read_value(name)?,
     };
-    let header_env = file_env(ctx, &path, &env);
-    let out =
-        ctx.with_sink(|sink| envsafe::write::set(&path, &header_env, name, &value, plain, sink))?;
-    let shown = path.display();
+    let done = ctx.with_writer(&sel, |w| {
+        envsafe::write::set_var(&files, name, &value, opts, w)
+    })?;
+    let out = &done.outcome;
+    let shown = done.path.display();
     if let Some(key) = &out.new_key {
         ctx.ui
-            .status(&format!("created a keypair for {header_env}: {key}"));
-        let (keys_file, _) = ctx.sink();
+            .status(&format!("created a keypair for {}: {key}", sel.name));
         let ignored = if out.added_gitignore {
             "; added to .gitignore"
         } else {
@@ -64,8 +68,11 @@ pub fn set(ctx: &Ctx, name: &str, value: Option<String>, plain: bool) -> CmdResu
         };
         ctx.ui.status(&format!(
             "private key written to {} (mode 0600{ignored}): never commit it",
-            keys_file.display()
+            ctx.keys_file().display()
         ));
+        if out.pinned {
+            ctx.ui.status("public key pinned in envsafe.toml");
+        }
     }
     if out.plain_left > 0 {
         ctx.ui.warn(&format!(
@@ -74,7 +81,7 @@ pub fn set(ctx: &Ctx, name: &str, value: Option<String>, plain: bool) -> CmdResu
         ));
     }
     if ctx.global.file.is_empty() {
-        for later in shadowing_files(ctx, &env, &path, name)? {
+        for later in shadowing_files(&files, &done.path, name)? {
             ctx.ui.warn(&format!(
                 "{name} is also set in {0}, which loads later and wins; \
                  remove it there with `envsafe -f {0} unset {name}`",
@@ -82,48 +89,52 @@ pub fn set(ctx: &Ctx, name: &str, value: Option<String>, plain: bool) -> CmdResu
             ));
         }
     }
-    let how = if plain { "plain" } else { "encrypted" };
+    let how = if done.plain && !opts.plain {
+        format!("plain: {}", done.placement.why)
+    } else if done.plain {
+        "plain".to_string()
+    } else {
+        "encrypted".to_string()
+    };
     ctx.ui.status(&format!("set {name} in {shown} ({how})"));
     if ctx.ui.json {
         ctx.ui.json(&serde_json::json!({
-            "name": name, "file": path, "encrypted": !plain,
+            "name": name, "file": done.path, "encrypted": !done.plain,
             "created_file": out.created_file, "new_public_key": out.new_key,
         }));
     }
     Ok(())
 }
 
-/// Files of `env` loaded after `path` that also define `name`.
+/// Files of `files` loaded after `path` that also define `name`.
 fn shadowing_files(
-    ctx: &Ctx,
-    env: &str,
+    files: &[std::path::PathBuf],
     path: &std::path::Path,
     name: &str,
 ) -> Result<Vec<std::path::PathBuf>, Failure> {
-    let files = ctx.files(env)?;
     let Some(at) = files.iter().position(|f| f == path) else {
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
     for later in &files[at + 1..] {
-        if let Some(text) = envsafe::fsutil::read_optional(later)? {
-            let doc = envsafe::dotenv::Document::parse(later, text)?;
-            if doc.get(name).is_some() {
-                out.push(later.clone());
-            }
+        if envsafe::project::names_in(std::slice::from_ref(later))?
+            .iter()
+            .any(|n| n == name)
+        {
+            out.push(later.clone());
         }
     }
     Ok(out)
 }
 
 pub fn unset(ctx: &Ctx, name: &str) -> CmdResult {
-    let env = ctx.env()?;
+    let sel = ctx.selection()?;
     let mut removed = Vec::new();
-    for path in ctx.files(&env)? {
+    for path in ctx.files(&sel.name)? {
         if !path.exists() {
             continue;
         }
-        match envsafe::write::unset(&path, name) {
+        match ctx.with_writer(&sel, |w| envsafe::write::unset(&path, name, w)) {
             Ok(_) => removed.push(path),
             Err(envsafe::Error::NotSet { .. }) => {}
             Err(e) => return Err(e.into()),
@@ -131,7 +142,7 @@ pub fn unset(ctx: &Ctx, name: &str) -> CmdResult {
     }
     if removed.is_empty() {
         return Err(envsafe::Error::NotSetInEnv {
-            env,
+            env: sel.name,
             name: name.into(),
         }
         .into());

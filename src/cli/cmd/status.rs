@@ -2,19 +2,16 @@
 //! `invalid` (breaks a rule), `plain!` (a secret stored plain), `default`
 //! (unset, the schema supplies it) or `-` (unset, not required).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use envsafe::schema::{Checker, Secrets, Severity};
+use envsafe::schema::{Checker, Finding, Secrets, Severity};
 
+use crate::cli::report::Failure;
 use crate::cli::ui::{paint, DIM, ERROR, OK};
 use crate::cli::{CmdResult, Ctx};
 
 pub fn run(ctx: &Ctx) -> CmdResult {
-    let envs = if ctx.global.env.is_empty() {
-        ctx.project.environments()
-    } else {
-        ctx.global.env.clone()
-    };
+    let envs = ctx.envs_or_all()?;
     let config = &ctx.project.config;
     let checker = Checker::new(config);
     let keys = ctx.keys();
@@ -24,16 +21,30 @@ pub fn run(ctx: &Ctx) -> CmdResult {
     };
     let mut names: BTreeSet<String> = config.vars.keys().cloned().collect();
     let mut cells: BTreeMap<(String, String), &'static str> = BTreeMap::new();
+    let mut syntax = Vec::new();
     for env in &envs {
         let report = checker.check_env(env, &ctx.files(env)?, secrets)?;
+        // A file that does not parse: report that, not a column of
+        // `missing` that would only be its consequence.
+        let broken: Vec<Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "syntax")
+            .cloned()
+            .collect();
+        if !broken.is_empty() {
+            syntax.extend(broken);
+            continue;
+        }
         names.extend(report.defined.keys().cloned());
+        let mut errors: HashMap<&str, Vec<&str>> = HashMap::new();
+        for f in &report.findings {
+            if f.severity == Severity::Error {
+                errors.entry(f.name.as_str()).or_default().push(f.rule);
+            }
+        }
         for name in &names {
-            let errors: Vec<&str> = report
-                .findings
-                .iter()
-                .filter(|f| &f.name == name && f.severity == Severity::Error)
-                .map(|f| f.rule)
-                .collect();
+            let errors = errors.get(name.as_str()).map_or(&[][..], Vec::as_slice);
             let state = if errors.contains(&"secret-plain") {
                 "plain!"
             } else if errors.contains(&"missing") {
@@ -53,6 +64,15 @@ pub fn run(ctx: &Ctx) -> CmdResult {
             };
             cells.insert((name.clone(), env.clone()), state);
         }
+    }
+    if !syntax.is_empty() {
+        for f in &syntax {
+            ctx.ui.error(&format!("{}\n", super::check::render(f)));
+        }
+        return Err(Failure::Validation(format!(
+            "status: {} file(s) do not parse; fix them first",
+            syntax.len()
+        )));
     }
     let cell =
         |name: &String, env: &String| *cells.get(&(name.clone(), env.clone())).unwrap_or(&"-");

@@ -1,0 +1,160 @@
+//! What every writer refuses before it changes a file (DESIGN §2, §9): a
+//! file that holds private keys, a header whose public key is not the
+//! trusted one (the pin in envsafe.toml, else the key the writer holds),
+//! a header that names another environment, and sealed values whose
+//! header is gone.
+
+use std::path::Path;
+
+use super::WriteCtx;
+use crate::dotenv::Document;
+use crate::error::{Error, Location, Result};
+use crate::header::{self, Header};
+
+/// True for a keys file's name: `.env.keys`, `*.keys`.
+pub fn is_keys_file_name(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n == ".env.keys" || n.ends_with(".keys"))
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    if a == b {
+        return true;
+    }
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => {
+            // Not created yet: compare the parent directories and names.
+            let parent = |p: &Path| {
+                p.parent().and_then(|d| {
+                    std::fs::canonicalize(if d.as_os_str().is_empty() {
+                        Path::new(".")
+                    } else {
+                        d
+                    })
+                    .ok()
+                })
+            };
+            a.file_name() == b.file_name() && parent(a).is_some() && parent(a) == parent(b)
+        }
+    }
+}
+
+/// Refuses to write `path` when it is a keys file, by name or because new
+/// private keys would be stored in it (then overwritten by the env file).
+pub fn refuse_keys_target(path: &Path, ctx: &WriteCtx<'_>) -> Result<()> {
+    if is_keys_file_name(path) {
+        return Err(Error::KeysFileTarget {
+            path: path.to_path_buf(),
+            why: "is a keys file: envsafe never rewrites one as an env file",
+        });
+    }
+    if same_file(path, ctx.keys_file) {
+        return Err(Error::KeysFileTarget {
+            path: path.to_path_buf(),
+            why: "is also the keys file new private keys go to (--keys-file)",
+        });
+    }
+    Ok(())
+}
+
+/// Refuses a document that holds private keys (whatever its name).
+pub fn refuse_key_material(doc: &Document) -> Result<()> {
+    let holds_keys = doc
+        .entries()
+        .any(|e| e.name.starts_with(crate::env_vars::ENVSAFE_PRIVATE_KEY))
+        || doc.source().contains("AGE-SECRET-KEY-1");
+    if holds_keys {
+        return Err(Error::KeysFileTarget {
+            path: doc.path().to_path_buf(),
+            why: "holds private keys: envsafe never rewrites a keys file as an env file",
+        });
+    }
+    Ok(())
+}
+
+/// Where the header line is, for errors.
+fn header_at(doc: &Document) -> Location {
+    let line = doc
+        .leading_comments()
+        .find(|(_, l)| l.trim_start().starts_with("#@envsafe"))
+        .map_or(1, |(n, _)| n);
+    Location {
+        path: doc.path().to_path_buf(),
+        line,
+        col: 1,
+    }
+}
+
+/// The environment a write to `doc` is for: the chosen one, which the
+/// header must then match; else the header's, else the file name's
+/// (`.env.ci` → ci), else the default.
+pub fn file_env(doc: &Document, header: Option<&Header>, ctx: &WriteCtx<'_>) -> Result<String> {
+    let named = header.and_then(|h| h.env.clone());
+    if ctx.strict_env {
+        return match named {
+            Some(file_env) if file_env != ctx.env => Err(Error::EnvMismatch {
+                at: header_at(doc),
+                file_env,
+                selected: ctx.env.to_owned(),
+            }),
+            _ => Ok(ctx.env.to_owned()),
+        };
+    }
+    Ok(named
+        .or_else(|| {
+            doc.path()
+                .file_name()
+                .and_then(|n| crate::config::env_from_file_name(&n.to_string_lossy()))
+        })
+        .unwrap_or_else(|| ctx.env.to_owned()))
+}
+
+/// Checks that `header`'s key may be sealed to: it equals the key pinned
+/// for `env` in envsafe.toml, or, with no pin, it belongs to the private
+/// key the writer holds for `env` (when it holds one).
+pub fn trust_header(doc: &Document, header: &Header, env: &str, ctx: &WriteCtx<'_>) -> Result<()> {
+    if let Some(pinned) = ctx.config.pinned_key(env) {
+        if pinned != header.public_key {
+            return Err(Error::KeyMismatch {
+                at: header_at(doc),
+                header: header.public_key.to_string(),
+                trusted: pinned.to_string(),
+                trusted_what: format!("the key pinned for `{env}` in envsafe.toml"),
+            });
+        }
+        return Ok(());
+    }
+    let held = ctx.keys.held_for(env, doc.path())?;
+    if !held.is_empty() && !held.iter().any(|k| k.public() == header.public_key) {
+        return Err(Error::KeyMismatch {
+            at: header_at(doc),
+            header: header.public_key.to_string(),
+            trusted: held[0].public().to_string(),
+            trusted_what: format!("the public key of your private key for `{env}`"),
+        });
+    }
+    Ok(())
+}
+
+/// Everything a writer checks on the document it is about to change; the
+/// header (if any, trusted) and the environment the file is for.
+pub fn prepare(doc: &Document, ctx: &WriteCtx<'_>) -> Result<(Option<Header>, String)> {
+    refuse_keys_target(doc.path(), ctx)?;
+    refuse_key_material(doc)?;
+    let header = header::find(doc)?;
+    let env = file_env(doc, header.as_ref(), ctx)?;
+    match &header {
+        Some(h) => trust_header(doc, h, &env, ctx)?,
+        None => {
+            if let Some(e) = doc.entries().find(|e| e.sealed().is_some()) {
+                return Err(Error::NoHeader {
+                    path: doc.path().to_path_buf(),
+                    name: e.name.to_owned(),
+                });
+            }
+        }
+    }
+    Ok((header, env))
+}

@@ -1,0 +1,362 @@
+//! The write flows: `set`, `unset`, `encrypt`, `decrypt`, a new file's
+//! header. Each takes the directory lock, reads, refuses what `guard`
+//! refuses, edits only the lines it must, and replaces the file
+//! atomically; on any error no file is touched.
+
+mod guard;
+
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::crypto::{PrivateKey, PublicKey, Sealer};
+use crate::dotenv::{value, Document, Quote};
+use crate::error::{Error, Location, Result};
+use crate::fsutil::{self, DirLock};
+use crate::header::{self, Header};
+use crate::keys::{self, KeyLookup};
+use crate::load::Openers;
+use crate::schema::{self, Placement};
+use crate::SecretValue;
+
+pub use guard::is_keys_file_name;
+
+/// What a write needs besides the file: the environment, where new keys
+/// go, and what the trusted public key is.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteCtx<'a> {
+    /// The environment the write is for.
+    pub env: &'a str,
+    /// The user chose the environment (`-e`, `ENVSAFE_ENV`, a key
+    /// variable) or the file is one of its files: a header naming another
+    /// environment is then an error. Otherwise the header's environment is
+    /// used.
+    pub strict_env: bool,
+    /// The keys file new private keys are written to.
+    pub keys_file: &'a Path,
+    /// The directory whose `.gitignore` must list the keys file.
+    pub gitignore_root: &'a Path,
+    /// envsafe.toml: the schema and the pinned keys.
+    pub config: &'a Config,
+    /// envsafe.toml's path, where the key of a new keypair is pinned.
+    pub config_path: Option<&'a Path>,
+    /// Private key lookup (to check a header against the key held).
+    pub keys: &'a KeyLookup,
+}
+
+/// What a write did, for the user.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub created_file: bool,
+    /// A new keypair was made; its public key.
+    pub new_key: Option<String>,
+    /// The new key was pinned in envsafe.toml.
+    pub pinned: bool,
+    pub added_gitignore: bool,
+    /// Lines changed or added.
+    pub changed: usize,
+    /// Plain values left in a file that now has a header.
+    pub plain_left: usize,
+    /// Public (`secret = false`) values `encrypt` left plain.
+    pub kept_plain: usize,
+}
+
+fn read_doc(path: &Path) -> Result<(Document, bool)> {
+    Ok(match fsutil::read_optional(path)? {
+        Some(text) => (Document::parse(path, text)?, false),
+        None => (Document::empty(path), true),
+    })
+}
+
+/// The public key to seal to: the header's (already trusted by
+/// `guard::prepare`); for a file without one, the pinned key, else a new
+/// keypair (private key stored, public key pinned).
+fn ensure_header(
+    doc: &mut Document,
+    header: Option<&Header>,
+    env: &str,
+    ctx: &WriteCtx<'_>,
+    out: &mut Outcome,
+) -> Result<PublicKey> {
+    if let Some(h) = header {
+        return Ok(h.public_key);
+    }
+    let public = match ctx.config.pinned_key(env) {
+        Some(pinned) => pinned,
+        None => {
+            let key = PrivateKey::generate();
+            let public = key.public();
+            keys::store(ctx.keys_file, env, &key)?;
+            out.added_gitignore = keys::ensure_gitignored(ctx.gitignore_root, ctx.keys_file)?;
+            out.new_key = Some(public.to_string());
+            if let Some(config_path) = ctx.config_path {
+                if ctx.config.environments.contains_key(env) {
+                    crate::config::write_pin(config_path, env, &public)?;
+                    out.pinned = true;
+                }
+            }
+            public
+        }
+    };
+    doc.prepend(&header::render(&public, env));
+    Ok(public)
+}
+
+fn sealer(path: &Path, public: &PublicKey) -> Result<Sealer> {
+    Sealer::new(public).ok_or_else(|| Error::InvalidPublicKey {
+        at: Location {
+            path: path.to_path_buf(),
+            line: 1,
+            col: 1,
+        },
+        reason: "the key is a low-order point".into(),
+    })
+}
+
+/// Sets several variables in `path` in one write (one ephemeral key for
+/// the batch): sealed to the file's public key, or plain (`plain = true`).
+/// Changes one line per variable (or adds one). The caller has checked the
+/// values (`schema::check_write`).
+pub fn set_many(
+    path: &Path,
+    values: &[(&str, &SecretValue)],
+    plain: bool,
+    ctx: &WriteCtx<'_>,
+) -> Result<Outcome> {
+    for (name, _) in values {
+        if !crate::dotenv::is_valid_name(name) {
+            return Err(Error::invalid_name(name));
+        }
+    }
+    guard::refuse_keys_target(path, ctx)?;
+    let _lock = DirLock::for_file(path)?;
+    let (mut doc, created) = read_doc(path)?;
+    let (header, env) = guard::prepare(&doc, ctx)?;
+    let mut out = Outcome {
+        created_file: created,
+        changed: values.len(),
+        ..Outcome::default()
+    };
+    let sealer = if plain {
+        None
+    } else {
+        let public = ensure_header(&mut doc, header.as_ref(), &env, ctx, &mut out)?;
+        Some(sealer(path, &public)?)
+    };
+    for (name, value) in values {
+        let text = match &sealer {
+            None => value::quote(value.expose()),
+            Some(sealer) => format!("\"{}\"", sealer.seal(name, value.expose())),
+        };
+        doc.set_raw(name, &text);
+    }
+    if out.new_key.is_some() {
+        out.plain_left = doc
+            .entries()
+            .filter(|e| e.sealed().is_none() && !values.iter().any(|(n, _)| *n == e.name))
+            .count();
+    }
+    fsutil::atomic_write(path, doc.render().as_bytes(), None)?;
+    Ok(out)
+}
+
+/// How `set` was asked to store a value.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SetOptions {
+    /// `--plain`: store it unencrypted (refused for a secret variable).
+    pub plain: bool,
+    /// `--allow-empty`: an empty value is deliberate.
+    pub allow_empty: bool,
+}
+
+/// What `set_var` did.
+#[derive(Debug, Clone)]
+pub struct SetOutcome {
+    pub path: PathBuf,
+    /// Stored plain (asked for, or the schema says `secret = false`).
+    pub plain: bool,
+    pub placement: Placement,
+    pub outcome: Outcome,
+}
+
+/// `envsafe set`: checks `value` against the schema, lets the schema decide
+/// plain or sealed, picks the file among the environment's `files`
+/// (DESIGN §7), and writes it.
+pub fn set_var(
+    files: &[PathBuf],
+    name: &str,
+    value: &SecretValue,
+    opts: SetOptions,
+    ctx: &WriteCtx<'_>,
+) -> Result<SetOutcome> {
+    if !crate::dotenv::is_valid_name(name) {
+        return Err(Error::invalid_name(name));
+    }
+    let placement = schema::placement(ctx.config, name, Some(value.expose()));
+    if opts.plain && placement.secret {
+        return Err(Error::PlainSecret {
+            name: name.to_owned(),
+            why: placement.why,
+        });
+    }
+    schema::check_write(ctx.config, name, value.expose(), opts.allow_empty)?;
+    let plain = opts.plain || ctx.config.vars.get(name).and_then(|s| s.secret) == Some(false);
+    let path = if plain {
+        crate::project::plain_target(files)
+    } else {
+        crate::project::secret_target(files)
+    }
+    .ok_or_else(|| Error::NoFiles {
+        env: ctx.env.to_owned(),
+        files: Vec::new(),
+    })?;
+    let outcome = set_many(&path, &[(name, value)], plain, ctx)?;
+    Ok(SetOutcome {
+        path,
+        plain,
+        placement,
+        outcome,
+    })
+}
+
+/// Removes every assignment of `name`; an error if there is none.
+pub fn unset(path: &Path, name: &str, ctx: &WriteCtx<'_>) -> Result<Outcome> {
+    guard::refuse_keys_target(path, ctx)?;
+    let _lock = DirLock::for_file(path)?;
+    let mut doc = Document::read(path)?;
+    guard::prepare(&doc, ctx)?;
+    let n = doc.remove(name);
+    if n == 0 {
+        return Err(Error::NotSet {
+            path: path.to_path_buf(),
+            name: name.into(),
+        });
+    }
+    fsutil::atomic_write(path, doc.render().as_bytes(), None)?;
+    Ok(Outcome {
+        changed: n,
+        ..Outcome::default()
+    })
+}
+
+/// Seals every plain value of the file (adding a header, and a keypair if
+/// the environment has none), except variables the schema declares
+/// `secret = false`, which stay plain. Values that use `${…}` expansion are
+/// refused: sealed values are literal.
+pub fn encrypt(path: &Path, ctx: &WriteCtx<'_>) -> Result<Outcome> {
+    guard::refuse_keys_target(path, ctx)?;
+    let _lock = DirLock::for_file(path)?;
+    let mut doc = Document::read(path)?;
+    let (header, env) = guard::prepare(&doc, ctx)?;
+    let public_var = |name: &str| ctx.config.vars.get(name).and_then(|s| s.secret) == Some(false);
+    let mut out = Outcome::default();
+    for e in doc.entries() {
+        if e.sealed().is_some() || public_var(e.name) {
+            continue;
+        }
+        if e.quote != Quote::Single && value::has_expansion(e.raw, e.quote) {
+            return Err(Error::ExpansionInSecret {
+                at: Location {
+                    path: path.to_path_buf(),
+                    line: e.line,
+                    col: e.col,
+                },
+                name: e.name.into(),
+            });
+        }
+        let plain = SecretValue::new(e.literal()?);
+        if let Some(kind) = crate::envelope::ciphertext_kind(plain.expose()) {
+            return Err(Error::Ciphertext {
+                place: format!("{}:{}: ", path.display(), e.line),
+                name: e.name.into(),
+                what: kind.describe(),
+                dotenvx: kind == crate::envelope::Ciphertext::Dotenvx,
+            });
+        }
+    }
+    let public = ensure_header(&mut doc, header.as_ref(), &env, ctx, &mut out)?;
+    let sealer = sealer(path, &public)?;
+    let mut kept_plain = 0;
+    out.changed = doc.map_values(|e| {
+        if e.sealed().is_some() {
+            return Ok(None);
+        }
+        if public_var(e.name) {
+            kept_plain += 1;
+            return Ok(None);
+        }
+        let plain = SecretValue::new(e.literal()?);
+        Ok(Some(format!("\"{}\"", sealer.seal(e.name, plain.expose()))))
+    })?;
+    out.kept_plain = kept_plain;
+    if out.changed > 0 || out.new_key.is_some() || header.is_none() {
+        fsutil::atomic_write(path, doc.render().as_bytes(), None)?;
+    }
+    Ok(out)
+}
+
+/// Opens every sealed value. Returns the rendered plaintext file; writes it
+/// in place unless `in_place` is false. Fails closed: one bad value, no
+/// change.
+pub fn decrypt(path: &Path, ctx: &WriteCtx<'_>, in_place: bool) -> Result<(SecretValue, Outcome)> {
+    if in_place {
+        guard::refuse_keys_target(path, ctx)?;
+    }
+    let _lock = DirLock::for_file(path)?;
+    let mut doc = Document::read(path)?;
+    let (header, env) = guard::prepare(&doc, ctx)?;
+    let mut openers = Openers::new(ctx.keys, &env);
+    let changed = doc.map_values(|e| match e.sealed() {
+        Some(sealed) => {
+            let plain = openers.open_entry(path, header.as_ref(), &e, sealed)?;
+            Ok(Some(value::quote(plain.expose())))
+        }
+        None => Ok(None),
+    })?;
+    let rendered = SecretValue::new(doc.render());
+    if in_place && changed > 0 {
+        fsutil::atomic_write(path, rendered.expose().as_bytes(), None)?;
+    }
+    Ok((
+        rendered,
+        Outcome {
+            changed,
+            ..Outcome::default()
+        },
+    ))
+}
+
+/// Gives the file a header unless it has one (creating the file if
+/// missing): the pinned key, else a new keypair. Existing values are left
+/// as they are.
+pub fn init_file(path: &Path, ctx: &WriteCtx<'_>) -> Result<Outcome> {
+    guard::refuse_keys_target(path, ctx)?;
+    let _lock = DirLock::for_file(path)?;
+    let (mut doc, created) = read_doc(path)?;
+    let (header, env) = guard::prepare(&doc, ctx)?;
+    let mut out = Outcome {
+        created_file: created,
+        ..Outcome::default()
+    };
+    match header {
+        None => {
+            ensure_header(&mut doc, None, &env, ctx, &mut out)?;
+            out.plain_left = doc.entries().filter(|e| e.sealed().is_none()).count();
+            fsutil::atomic_write(path, doc.render().as_bytes(), None)?;
+        }
+        // An existing file of an environment with no pin yet: pin its key,
+        // but only when the private key held proves it is the real one.
+        Some(h) if ctx.config.pinned_key(&env).is_none() => {
+            if let Some(config_path) = ctx.config_path {
+                let held = ctx.keys.held_for(&env, path)?;
+                if held.iter().any(|k| k.public() == h.public_key)
+                    && ctx.config.environments.contains_key(&env)
+                {
+                    crate::config::write_pin(config_path, &env, &h.public_key)?;
+                    out.pinned = true;
+                }
+            }
+        }
+        Some(_) => {}
+    }
+    Ok(out)
+}
