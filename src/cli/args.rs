@@ -182,7 +182,7 @@ pub enum Command {
     ///
     /// Works without keys; with them, encrypted values are type-checked too.
     Status(Deferred<OnlyGlobal>),
-    /// The git pre-commit hook: install, uninstall, or run it
+    /// The git pre-commit and pre-merge-commit hooks: install, uninstall, or run them
     Hook(Deferred<HookArgs>),
     /// Load the environment, then exec COMMAND with it
     ///
@@ -300,13 +300,17 @@ pub struct HookArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum HookAction {
-    /// Install the pre-commit hook (core.hooksPath respected; an existing
-    /// hook is kept and run after envsafe's)
+    /// Install the pre-commit and pre-merge-commit hooks (core.hooksPath
+    /// respected; an existing hook is kept and run after envsafe's)
     Install,
-    /// Remove envsafe's pre-commit hook and restore the one it chained
+    /// Remove envsafe's hooks and restore the ones they chained
     Uninstall,
-    /// Check what is staged: keys files, private keys, plain secrets,
-    /// malformed values, the schema. Exit 3 on findings
+    /// Check what is staged (the index, never the working tree): keys files
+    /// and private keys anywhere; in every env-like file, secrets stored
+    /// plain, values encrypted in HEAD and plain now, malformed values, the
+    /// pinned key; the schema; and, with a private key at hand, the values of
+    /// current secrets in any staged text. envsafe.toml is read from the
+    /// index. Exit 3 on findings
     Run {
         /// Also fail when a required variable is missing
         #[arg(long)]

@@ -27,26 +27,54 @@ fn matches(pattern: &str, path: &str) -> bool {
     segments(&pat, &segs)
 }
 
+/// Whether the pattern segments match the path segments: a table over
+/// (pattern position, path position), so several `**` never backtrack
+/// exponentially (O(patterns × segments) segment matches).
 fn segments(pat: &[&str], path: &[&str]) -> bool {
-    match pat.split_first() {
-        None => path.is_empty(),
-        Some((&"**", rest)) => (0..=path.len()).any(|skip| segments(rest, &path[skip..])),
-        Some((p, rest)) => match path.split_first() {
-            Some((s, tail)) => segment(p.as_bytes(), s.as_bytes()) && segments(rest, tail),
-            None => false,
-        },
+    // next[j]: pat[i + 1..] matches path[j..]; filled from the end.
+    let mut next = vec![false; path.len() + 1];
+    next[path.len()] = true;
+    for p in pat.iter().rev() {
+        let mut cur = vec![false; path.len() + 1];
+        for j in (0..=path.len()).rev() {
+            cur[j] = if *p == "**" {
+                next[j] || (j < path.len() && cur[j + 1])
+            } else {
+                j < path.len() && next[j + 1] && segment(p.as_bytes(), path[j].as_bytes())
+            };
+        }
+        next = cur;
     }
+    next[0]
 }
 
-/// `*` and `?` within one segment.
+/// `*` and `?` within one segment, in linear time per star: on a mismatch
+/// only the last `*` is retried, one character further (the classic
+/// wildcard match; no recursion, no exponential backtracking).
 fn segment(p: &[u8], s: &[u8]) -> bool {
-    match (p.first(), s.first()) {
-        (None, None) => true,
-        (Some(b'*'), _) => segment(&p[1..], s) || (!s.is_empty() && segment(p, &s[1..])),
-        (Some(b'?'), Some(_)) => segment(&p[1..], &s[1..]),
-        (Some(a), Some(b)) if a == b => segment(&p[1..], &s[1..]),
-        _ => false,
+    let (mut pi, mut si) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while si < s.len() {
+        match p.get(pi) {
+            Some(b'*') => {
+                star = Some((pi, si));
+                pi += 1;
+            }
+            Some(&c) if c == b'?' || c == s[si] => {
+                pi += 1;
+                si += 1;
+            }
+            _ => match star {
+                Some((sp, ss)) => {
+                    pi = sp + 1;
+                    si = ss + 1;
+                    star = Some((sp, ss + 1));
+                }
+                None => return false,
+            },
+        }
     }
+    p[pi..].iter().all(|&c| c == b'*')
 }
 
 #[cfg(test)]
@@ -70,5 +98,18 @@ mod tests {
         assert!(p(&["tests/**/fixture.env"], "tests/fixture.env"));
         assert!(p(&["/README.md"], "README.md"));
         assert!(!p(&["README.md"], "READMExmd"));
+        assert!(p(&["**/a/**/b"], "x/a/y/z/b"));
+        assert!(!p(&["**/a/**/b"], "x/a/y/z/c"));
+        assert!(p(&["a*b?c*"], "aXXbYcZZ"));
+    }
+
+    #[test]
+    fn hostile_patterns_take_linear_time() {
+        let start = std::time::Instant::now();
+        let name = "a".repeat(200);
+        assert!(!allowed(&["*a*a*a*a*a*a*a*a*a*a*a*b".to_string()], &name));
+        let deep = vec!["a"; 300].join("/");
+        assert!(!allowed(&["**/a/**/a/**/a/**/a/**/b".to_string()], &deep));
+        assert!(start.elapsed() < std::time::Duration::from_secs(1));
     }
 }

@@ -1,17 +1,19 @@
-//! `hook install` / `hook uninstall`: our pre-commit script in the
-//! repository's hooks directory (`core.hooksPath` if set). An existing hook
-//! is kept, renamed `pre-commit.envsafe-chained`, and run after ours;
-//! uninstall puts it back.
+//! `hook install` / `hook uninstall`: our `pre-commit` and
+//! `pre-merge-commit` scripts in the repository's hooks directory
+//! (`core.hooksPath` if set; a merge of a branch committed with
+//! `--no-verify` is checked too). An existing hook is kept, renamed
+//! `<hook>.envsafe-chained`, and run after ours; uninstall puts it back.
 
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::fsutil;
 
-const MARK: &str = "# envsafe pre-commit hook";
-const CHAINED: &str = "pre-commit.envsafe-chained";
+const MARK: &str = "# envsafe hook";
+/// The hooks envsafe installs.
+pub const HOOKS: [&str; 2] = ["pre-commit", "pre-merge-commit"];
 
-/// What `install` / `uninstall` did.
+/// What `install` / `uninstall` did to one hook.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Installed {
     /// Written; `chained` is the hook that was there before, if any.
@@ -41,16 +43,21 @@ fn hooks_dir() -> Result<PathBuf> {
     Ok(repo.commondir().join("hooks"))
 }
 
-fn script(envsafe: &Path) -> String {
+fn chained_name(hook: &str) -> String {
+    format!("{hook}.envsafe-chained")
+}
+
+fn script(envsafe: &Path, hook: &str) -> String {
     format!(
         "#!/bin/sh\n\
-         {MARK}: installed by `envsafe hook install`, removed by `envsafe hook uninstall`.\n\
+         {MARK} ({hook}): installed by `envsafe hook install`, removed by `envsafe hook uninstall`.\n\
          # Checks what is staged for plaintext secrets and private keys.\n\
          envsafe=$(command -v envsafe || echo '{}')\n\
          \"$envsafe\" hook run || exit $?\n\
-         chained=\"$(dirname \"$0\")/{CHAINED}\"\n\
+         chained=\"$(dirname \"$0\")/{}\"\n\
          if [ -x \"$chained\" ]; then exec \"$chained\" \"$@\"; fi\n",
-        envsafe.display()
+        envsafe.display(),
+        chained_name(hook),
     )
 }
 
@@ -61,18 +68,17 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     }
 }
 
-/// Installs the hook; `envsafe` is this binary, used when `envsafe` is not
-/// on PATH at commit time.
-pub fn install(envsafe: &Path) -> Result<Installed> {
-    let dir = hooks_dir()?;
-    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-    let hook = dir.join("pre-commit");
+fn install_one(dir: &Path, name: &str, envsafe: &Path) -> Result<Installed> {
+    let hook = dir.join(name);
     let _lock = fsutil::DirLock::for_file(&hook)?;
     let existing = fsutil::read_optional(&hook).ok().flatten();
-    if existing.as_deref().is_some_and(|t| t.contains(MARK)) {
+    if existing
+        .as_deref()
+        .is_some_and(|t| t.contains(MARK) || t.contains("# envsafe pre-commit hook"))
+    {
         return Ok(Installed::AlreadyThere { hook });
     }
-    let chained = dir.join(CHAINED);
+    let chained = dir.join(chained_name(name));
     let has_existing = hook.exists();
     if has_existing {
         if chained.exists() {
@@ -86,23 +92,32 @@ pub fn install(envsafe: &Path) -> Result<Installed> {
         }
         std::fs::rename(&hook, &chained).map_err(io(&hook))?;
     }
-    fsutil::atomic_write(&hook, script(envsafe).as_bytes(), Some(0o755))?;
+    fsutil::atomic_write(&hook, script(envsafe, name).as_bytes(), Some(0o755))?;
     Ok(Installed::Done {
         hook,
         chained: has_existing,
     })
 }
 
-/// Removes our hook and restores the one it chained, if any.
-pub fn uninstall() -> Result<Installed> {
+/// Installs the hooks; `envsafe` is this binary, used when `envsafe` is not
+/// on PATH at commit time.
+pub fn install(envsafe: &Path) -> Result<Vec<Installed>> {
     let dir = hooks_dir()?;
-    let hook = dir.join("pre-commit");
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    HOOKS
+        .iter()
+        .map(|name| install_one(&dir, name, envsafe))
+        .collect()
+}
+
+fn uninstall_one(dir: &Path, name: &str) -> Result<Installed> {
+    let hook = dir.join(name);
     let _lock = fsutil::DirLock::for_file(&hook)?;
     match fsutil::read_optional(&hook)? {
-        Some(text) if text.contains(MARK) => {}
+        Some(text) if text.contains(MARK) || text.contains("# envsafe pre-commit hook") => {}
         _ => return Ok(Installed::NotInstalled { hook }),
     }
-    let chained = dir.join(CHAINED);
+    let chained = dir.join(chained_name(name));
     let had_chained = chained.exists();
     if had_chained {
         std::fs::rename(&chained, &hook).map_err(io(&chained))?;
@@ -113,4 +128,10 @@ pub fn uninstall() -> Result<Installed> {
         hook,
         chained: had_chained,
     })
+}
+
+/// Removes our hooks and restores the ones they chained, if any.
+pub fn uninstall() -> Result<Vec<Installed>> {
+    let dir = hooks_dir()?;
+    HOOKS.iter().map(|name| uninstall_one(&dir, name)).collect()
 }

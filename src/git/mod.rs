@@ -2,8 +2,11 @@
 //! the pre-commit hook makes on it, and installing the hook.
 
 mod allow;
+pub mod blob;
+mod index;
 mod install;
 mod scan;
+mod secret_values;
 
 pub use allow::allowed;
 pub use install::{install, uninstall, Installed};

@@ -1,20 +1,23 @@
-//! The pre-commit checks (DESIGN §10) on staged blobs: keys files and
-//! private key material in any file; in env files, plain secrets, malformed
-//! sealed values and the schema (via `schema::Checker` on the staged texts).
-//! The cost follows what is staged: git itself lists the staged entries
-//! (`git diff --cached --raw`, which skips unchanged directories with the
-//! index's cache-tree; libgit2's tree-to-index diff walks every tree and was
-//! 6.75x slower on 100,000 files), then git2 reads only those blobs (and the
-//! other files of a touched environment).
+//! The pre-commit checks (DESIGN §10) on what is staged: every staged blob
+//! through `blob::scan_blob` (keys files, key material, env-like files
+//! wherever they live), values sealed in `HEAD` and plain now, current
+//! secrets found by value, and the schema of each environment a staged
+//! file belongs to. envsafe.toml (schema, `[hook] allow`, pins) is read
+//! from the index, not the working tree. The cost follows what is staged.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use git2::{Oid, Repository};
+use git2::Repository;
 
-use crate::config::{env_from_file_name, Config};
+use super::blob::{self, FileKind};
+use super::index::{self, Staged};
+use super::secret_values::SecretValues;
+use crate::config::{default_file, env_from_file_name, Config};
+use crate::dotenv::Document;
 use crate::error::Result;
-use crate::header;
+use crate::keys::KeyLookup;
+use crate::load::Openers;
 use crate::schema::{Checker, Finding, Secrets, Severity};
 
 /// What the scan found.
@@ -25,132 +28,148 @@ pub struct StagedScan {
     pub files: usize,
     /// Staged files skipped by `[hook] allow`.
     pub allowed: usize,
+    /// Current secret values the staged text was searched for.
+    pub secrets_searched: usize,
 }
 
-const BECH32: &[u8] = b"QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L";
-
-/// Whether `line` holds an age private key: the prefix and at least 50
-/// bech32 characters (so documentation's `AGE-SECRET-KEY-1…` is not one).
-fn has_age_key(line: &str) -> bool {
-    line.match_indices("AGE-SECRET-KEY-1").any(|(i, m)| {
-        line.as_bytes()[i + m.len()..]
-            .iter()
-            .take_while(|b| BECH32.contains(b))
-            .count()
-            >= 50
-    })
+/// The project as the index has it: envsafe.toml's place and contents, and
+/// each environment's files as repository paths.
+struct IndexedProject {
+    /// The project's directory from the top of the working tree ("" at the top).
+    prefix: String,
+    config: Config,
+    env_files: BTreeMap<String, Vec<String>>,
 }
 
-/// `ENVSAFE_PRIVATE_KEY…=value` with a real-looking value (not empty, not a
-/// `$VAR` reference or a `…` placeholder).
-fn private_key_assignment(line: &str) -> Option<&str> {
-    let t = line.trim_start();
-    let t = t.strip_prefix("export ").unwrap_or(t).trim_start();
-    if !t.starts_with("ENVSAFE_PRIVATE_KEY") {
-        return None;
+impl IndexedProject {
+    fn repo_path(&self, rel: &str) -> String {
+        if self.prefix.is_empty() {
+            rel.to_owned()
+        } else {
+            format!("{}/{rel}", self.prefix)
+        }
     }
-    let end = t.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))?;
-    let (name, rest) = t.split_at(end);
-    let value = rest.trim_start().strip_prefix(['=', ':'])?.trim();
-    let value = value.trim_matches(['"', '\'']);
-    let looks_real = value.len() >= 20
-        && !value.starts_with('$')
-        && !value.contains('…')
-        && !value.contains("...")
-        && !value.contains(char::is_whitespace);
-    looks_real.then_some(name)
-}
 
-fn is_keys_file(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    name == ".env.keys" || name.ends_with(".keys")
-}
-
-/// `git ARGS` run at the top of the working tree; its stdout.
-fn run_git(top: &Path, args: &[&str]) -> Result<Vec<u8>> {
-    let out = std::process::Command::new("git")
-        .args(args)
-        .current_dir(top)
-        .stderr(std::process::Stdio::piped())
-        .output()
-        .map_err(|e| crate::Error::Git {
-            message: format!("cannot run git: {e}"),
-        })?;
-    if !out.status.success() {
-        return Err(crate::Error::Git {
-            message: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-        });
+    /// `path` relative to the project, if it is inside it.
+    fn project_path<'p>(&self, path: &'p str) -> Option<&'p str> {
+        if self.prefix.is_empty() {
+            Some(path)
+        } else {
+            path.strip_prefix(&format!("{}/", self.prefix))
+        }
     }
-    Ok(out.stdout)
-}
 
-/// Staged entries as (path, blob id): added, modified, type-changed; not
-/// deletions, submodules (mode 160000) or symlinks (120000).
-fn staged_entries(top: &Path) -> Result<Vec<(String, Oid)>> {
-    let raw = run_git(
-        top,
-        &[
-            "diff",
-            "--cached",
-            "--raw",
-            "-z",
-            "--no-renames",
-            "--no-abbrev",
-            "--no-ext-diff",
-        ],
-    )?;
-    let mut out = Vec::new();
-    let mut fields = raw.split(|b| *b == 0);
-    while let (Some(meta), Some(path)) = (fields.next(), fields.next()) {
-        // ":old_mode new_mode old_id new_id status"
-        let meta = String::from_utf8_lossy(meta);
-        let parts: Vec<&str> = meta.trim_start_matches(':').split(' ').collect();
-        let [_, new_mode, _, new_id, status] = parts[..] else {
-            continue;
+    fn read(repo: &Repository, top: &Path, prefix: String, staged: &[Staged]) -> Result<Self> {
+        let mut project = Self {
+            prefix,
+            config: Config::default(),
+            env_files: BTreeMap::new(),
         };
-        if status.starts_with('D') || new_mode == "160000" || new_mode == "120000" {
-            continue;
+        let config_path = project.repo_path("envsafe.toml");
+        if let Some(text) =
+            index::index_texts(repo, top, std::slice::from_ref(&config_path))?.remove(&config_path)
+        {
+            project.config = Config::parse(Path::new(&config_path), &text)?;
         }
-        if let Ok(id) = Oid::from_str(new_id) {
-            out.push((String::from_utf8_lossy(path).into_owned(), id));
-        }
+        project.env_files = if project.config.environments.is_empty() {
+            // Zero-config: `.env` and `.env.NAME` at the project root, as
+            // staged or already in the index.
+            let mut by_env: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            let names = staged.iter().map(|s| s.path.clone()).chain(
+                index::index_texts(repo, top, &[project.repo_path(".env*")])
+                    .unwrap_or_default()
+                    .into_keys(),
+            );
+            for path in names {
+                let Some(rel) = project.project_path(&path) else {
+                    continue;
+                };
+                if let Some(env) = (!rel.contains('/'))
+                    .then(|| env_from_file_name(rel))
+                    .flatten()
+                {
+                    let files = by_env.entry(env).or_default();
+                    if !files.contains(&path) {
+                        files.push(path);
+                    }
+                }
+            }
+            by_env
+        } else {
+            project
+                .config
+                .environments
+                .iter()
+                .map(|(env, c)| {
+                    let files = c.files.clone().unwrap_or_else(|| vec![default_file(env)]);
+                    (
+                        env.clone(),
+                        files.iter().map(|f| project.repo_path(f)).collect(),
+                    )
+                })
+                .collect()
+        };
+        Ok(project)
     }
-    Ok(out)
+
+    fn listed(&self, path: &str) -> Vec<String> {
+        self.env_files
+            .iter()
+            .filter(|(_, files)| files.iter().any(|f| f == path))
+            .map(|(env, _)| env.clone())
+            .collect()
+    }
 }
 
-/// The staged text of each of `paths` (absent: `None`), from the index.
-fn index_texts(
+/// The values of every environment's current secrets that `keys` can open
+/// (the staged file, else the index's, else the working tree's); an
+/// environment without a usable key is skipped.
+fn current_secrets(
     repo: &Repository,
     top: &Path,
-    paths: &[String],
-) -> Result<BTreeMap<String, String>> {
-    let mut args = vec!["ls-files", "--stage", "-z", "--"];
-    args.extend(paths.iter().map(String::as_str));
-    let raw = run_git(top, &args)?;
-    let mut out = BTreeMap::new();
-    for rec in raw.split(|b| *b == 0).filter(|r| !r.is_empty()) {
-        // "mode id stage\tpath"
-        let rec = String::from_utf8_lossy(rec);
-        let Some((meta, path)) = rec.split_once('\t') else {
-            continue;
-        };
-        let mut m = meta.split(' ');
-        let (Some(_), Some(id), Some("0")) = (m.next(), m.next(), m.next()) else {
-            continue;
-        };
-        if let Ok(blob) = Oid::from_str(id).and_then(|id| repo.find_blob(id)) {
-            out.insert(
-                path.to_owned(),
-                String::from_utf8_lossy(blob.content()).into_owned(),
-            );
+    project: &IndexedProject,
+    staged_texts: &BTreeMap<String, String>,
+    keys: &KeyLookup,
+) -> Result<SecretValues> {
+    let all: Vec<String> = project.env_files.values().flatten().cloned().collect();
+    let in_index = index::index_texts(repo, top, &all)?;
+    let mut values = Vec::new();
+    for (env, files) in &project.env_files {
+        let mut openers = Openers::new(keys, env);
+        'files: for file in files {
+            let text = match staged_texts.get(file).or_else(|| in_index.get(file)) {
+                Some(t) => t.clone(),
+                None => match crate::fsutil::read_optional(&top.join(file)) {
+                    Ok(Some(t)) => t,
+                    _ => continue,
+                },
+            };
+            let path = PathBuf::from(file);
+            let Ok(doc) = Document::parse(&path, text) else {
+                continue;
+            };
+            let Ok(header) = crate::header::find(&doc) else {
+                continue;
+            };
+            for e in doc.entries() {
+                if let Some(sealed) = e.sealed() {
+                    match openers.open_entry(&path, header.as_ref(), &e, sealed) {
+                        Ok(v) => values.push((env.clone(), e.name.to_owned(), v)),
+                        Err(crate::Error::Decrypt { .. }) => {}
+                        Err(_) => continue 'files, // no key for this file
+                    }
+                }
+            }
         }
     }
-    Ok(out)
+    Ok(SecretValues::new(values))
 }
 
-/// Scans what is staged. `project_root` is where envsafe.toml's paths are
-/// relative to; `require` also checks that required variables are present.
-pub fn scan_staged(config: &Config, project_root: &Path, require: bool) -> Result<StagedScan> {
+/// Scans what is staged. `project_root` is the project's directory in the
+/// working tree; `require` also checks that required variables are
+/// present; `keys` (when any key is at hand) lets the scan find current
+/// secrets by value.
+pub fn scan_staged(project_root: &Path, require: bool, keys: &KeyLookup) -> Result<StagedScan> {
     let mut out = StagedScan::default();
     let repo = super::open()?;
     if repo.is_bare() {
@@ -161,7 +180,7 @@ pub fn scan_staged(config: &Config, project_root: &Path, require: bool) -> Resul
     } else {
         project_root
     };
-    let project_prefix = match (
+    let prefix = match (
         repo.workdir().and_then(|w| w.canonicalize().ok()),
         root.canonicalize().ok(),
     ) {
@@ -173,180 +192,93 @@ pub fn scan_staged(config: &Config, project_root: &Path, require: bool) -> Resul
     };
     // git prints paths relative to the top of the working tree.
     let top = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
-    let staged: BTreeMap<String, Oid> = staged_entries(&top)?.into_iter().collect();
-    let project_path = |p: &str| -> String {
-        if project_prefix.is_empty() {
-            p.to_owned()
-        } else {
-            format!("{}/{p}", project_prefix.trim_end_matches('/'))
-        }
-    };
-    // Environment files per environment, as repository paths.
-    let env_files: BTreeMap<&str, Vec<String>> = config
-        .environments
-        .iter()
-        .map(|(env, c)| {
-            let files = c
-                .files
-                .clone()
-                .unwrap_or_else(|| vec![crate::config::default_file(env)]);
-            (
-                env.as_str(),
-                files.iter().map(|f| project_path(f)).collect(),
-            )
-        })
-        .collect();
-    let mut touched: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut staged_texts: BTreeMap<String, String> = BTreeMap::new();
-    for (path, oid) in &staged {
-        // Patterns are relative to the project (envsafe.toml), like its other paths.
-        let in_project = if project_prefix.is_empty() {
-            Some(path.as_str())
-        } else {
-            path.strip_prefix(&format!("{}/", project_prefix.trim_end_matches('/')))
-        };
-        if in_project.is_some_and(|p| crate::git::allowed(&config.hook.allow, p)) {
+    let staged = index::staged_entries(&top)?;
+    let project = IndexedProject::read(
+        &repo,
+        &top,
+        prefix.trim_end_matches('/').to_owned(),
+        &staged,
+    )?;
+    let mut blobs: Vec<(&Staged, Vec<u8>)> = Vec::new();
+    for entry in &staged {
+        let allowed = project
+            .project_path(&entry.path)
+            .is_some_and(|p| super::allowed(&project.config.hook.allow, p));
+        if allowed {
             out.allowed += 1;
             continue;
         }
         out.files += 1;
-        let at = PathBuf::from(path);
-        if is_keys_file(path) {
-            out.findings.push(
-                Finding::new(
-                    Severity::Error,
-                    "",
-                    "",
-                    "keys-file",
-                    "a private keys file is staged",
-                )
-                .in_file(&at)
-                .help(Some(format!(
-                    "unstage it (`git rm --cached {path}`) and add it to .gitignore"
-                ))),
-            );
-            continue;
-        }
-        let blob = repo.find_blob(*oid)?;
-        let text = String::from_utf8_lossy(blob.content()).into_owned();
-        for (i, line) in text.split('\n').enumerate() {
-            let line = line.strip_suffix('\r').unwrap_or(line);
-            let name = private_key_assignment(line);
-            if has_age_key(line) || name.is_some() {
-                out.findings.push(
-                    Finding::new(
-                        Severity::Error,
-                        "",
-                        name.unwrap_or(""),
-                        "private-key",
-                        "private key material",
-                    )
-                    .at(&at, i + 1)
-                    .help(Some(
-                        "remove it from the file; private keys belong in .env.keys (git-ignored)"
-                            .into(),
-                    )),
-                );
+        blobs.push((entry, repo.find_blob(entry.id)?.content().to_vec()));
+    }
+    let staged_texts: BTreeMap<String, String> = blobs
+        .iter()
+        .filter(|(e, _)| !project.listed(&e.path).is_empty())
+        .map(|(e, b)| (e.path.clone(), index::text_of(b)))
+        .collect();
+    let secrets = current_secrets(&repo, &top, &project, &staged_texts, keys)?;
+    out.secrets_searched = usize::from(!secrets.is_empty());
+    let mut touched: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (entry, bytes) in &blobs {
+        let at = PathBuf::from(&entry.path);
+        let envs = project.listed(&entry.path);
+        out.findings.extend(blob::scan_blob(
+            &entry.path,
+            bytes,
+            &project.config,
+            !envs.is_empty(),
+        ));
+        let text = index::text_of(bytes);
+        if let Some(head_id) = entry.head_id {
+            if blob::kind_of(&entry.path, &text) == FileKind::Env {
+                let head = index::text_of(repo.find_blob(head_id)?.content());
+                out.findings
+                    .extend(blob::unsealed_since_head(&at, &head, &text));
             }
         }
-        // Which environments this file belongs to.
-        let mut envs: Vec<String> = env_files
-            .iter()
-            .filter(|(_, files)| files.iter().any(|f| f == path))
-            .map(|(env, _)| (*env).to_owned())
-            .collect();
-        if envs.is_empty() {
-            let name = path.rsplit('/').next().unwrap_or(path);
-            let in_header = crate::dotenv::Document::parse(&at, text.clone())
-                .ok()
-                .and_then(|d| header::find(&d).ok().flatten())
-                .map(|h| h.env.unwrap_or_else(|| "development".into()));
-            // `prod.env`-style names are env files too (environment: the stem).
-            let by_suffix = || {
-                name.strip_suffix(".env")
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-            };
-            if let Some(env) = in_header
-                .or_else(|| env_from_file_name(name))
-                .or_else(by_suffix)
-            {
-                envs.push(env);
-            }
-        }
-        if !envs.is_empty() {
-            staged_texts.insert(path.clone(), text);
-        }
+        out.findings.extend(secrets.find(&at, bytes));
         for env in envs {
-            touched.entry(env).or_default().push(path.clone());
+            touched.entry(env).or_default().insert(entry.path.clone());
         }
     }
-    let checker = Checker::new(config);
+    let checker = Checker::new(&project.config);
     let no_keys = Secrets {
         keys: None,
         required: false,
     };
     for (env, staged_here) in &touched {
-        let files = env_files
-            .get(env.as_str())
-            .cloned()
-            .unwrap_or_else(|| staged_here.clone());
+        let files = &project.env_files[env];
         // Staged files' texts are the staged blobs; ask the index only for
         // the environment's other files (one more git call, often none).
         let others: Vec<String> = files
             .iter()
-            .filter(|f| !staged.contains_key(*f))
+            .filter(|f| !staged_texts.contains_key(*f))
             .cloned()
             .collect();
-        let mut texts = if others.is_empty() {
-            BTreeMap::new()
-        } else {
-            index_texts(&repo, &top, &others)?
-        };
-        for f in &files {
-            if let Some(text) = staged_texts.get(f) {
-                texts.insert(f.clone(), text.clone());
-            }
-        }
+        let mut texts = index::index_texts(&repo, &top, &others)?;
         let sources: Vec<(PathBuf, Option<String>)> = files
             .iter()
-            .map(|f| (PathBuf::from(f), texts.remove(f)))
+            .map(|f| {
+                let text = staged_texts.get(f).cloned().or_else(|| texts.remove(f));
+                (PathBuf::from(f), text)
+            })
             .collect();
         let report = checker.check_sources(env, &sources, no_keys, require)?;
-        let staged_set: BTreeSet<&str> = staged_here.iter().map(String::as_str).collect();
         out.findings.extend(report.findings.into_iter().filter(|f| {
             f.severity == Severity::Error
                 && match &f.file {
-                    Some(file) => file.to_str().is_some_and(|p| staged_set.contains(p)),
+                    Some(file) => file.to_str().is_some_and(|p| staged_here.contains(p)),
                     None => require, // presence findings
                 }
         }));
     }
+    dedup(&mut out.findings);
     Ok(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn key_material() {
-        let key = "AGE-SECRET-KEY-1QYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSQ9XYZA";
-        assert!(has_age_key(&format!("x = \"{key}\"")));
-        assert!(!has_age_key(
-            "export ENVSAFE_PRIVATE_KEY_PRODUCTION=AGE-SECRET-KEY-1…"
-        ));
-        assert_eq!(
-            private_key_assignment(&format!("ENVSAFE_PRIVATE_KEY_CI={key}")),
-            Some("ENVSAFE_PRIVATE_KEY_CI")
-        );
-        assert_eq!(
-            private_key_assignment("export ENVSAFE_PRIVATE_KEY=$KEY_FROM_VAULT"),
-            None
-        );
-        assert_eq!(private_key_assignment("ENVSAFE_PRIVATE_KEY_CI="), None);
-        assert!(
-            is_keys_file("a/.env.keys") && is_keys_file("prod.keys") && !is_keys_file("keys.rs")
-        );
-    }
+/// One finding per place, variable and rule (a file shared by several
+/// environments is checked once per environment).
+fn dedup(findings: &mut Vec<Finding>) {
+    let mut seen = BTreeSet::new();
+    findings.retain(|f| seen.insert((f.file.clone(), f.line, f.name.clone(), f.rule)));
 }

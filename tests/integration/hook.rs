@@ -311,6 +311,9 @@ fn allow_list_lets_a_demo_key_through() {
     add(&p, "examples");
     assert_eq!(commit(&p, "demo").status.code(), Some(1));
     p.write("envsafe.toml", "[hook]\nallow = [\"examples/**\"]\n");
+    // The allow list counts as staged, not as it is in the working tree.
+    assert_eq!(commit(&p, "demo").status.code(), Some(1));
+    add(&p, "envsafe.toml");
     let o = commit(&p, "demo");
     assert!(o.status.success(), "{}", err(&o));
     // In a project below the repository's top, patterns are relative to it.

@@ -22,37 +22,44 @@ pub fn dispatch(ctx: &Ctx, action: HookAction) -> CmdResult {
         HookAction::Run { require } => run(ctx, require, Output::Stderr),
         HookAction::Install => {
             let exe = std::env::current_exe().unwrap_or_else(|_| "envsafe".into());
-            match git::install(&exe)? {
-                Installed::Done { hook, chained } => {
-                    ctx.ui.status(&format!("installed {}", hook.display()));
-                    if chained {
-                        ctx.ui.status("the hook that was there runs after envsafe's (pre-commit.envsafe-chained)");
+            for done in git::install(&exe)? {
+                match done {
+                    Installed::Done { hook, chained } => {
+                        ctx.ui.status(&format!("installed {}", hook.display()));
+                        if chained {
+                            ctx.ui.status(&format!(
+                                "the hook that was there runs after envsafe's ({}.envsafe-chained)",
+                                hook.display()
+                            ));
+                        }
                     }
-                }
-                Installed::AlreadyThere { hook } | Installed::NotInstalled { hook } => {
-                    ctx.ui
-                        .status(&format!("already installed: {}", hook.display()));
+                    Installed::AlreadyThere { hook } | Installed::NotInstalled { hook } => {
+                        ctx.ui
+                            .status(&format!("already installed: {}", hook.display()));
+                    }
                 }
             }
             Ok(())
         }
         HookAction::Uninstall => {
-            match git::uninstall()? {
-                Installed::Done {
-                    hook,
-                    chained: true,
-                } => ctx.ui.status(&format!(
-                    "removed envsafe's hook; restored the previous {}",
-                    hook.display()
-                )),
-                Installed::Done { hook, .. } => {
-                    ctx.ui.status(&format!("removed {}", hook.display()))
-                }
-                Installed::AlreadyThere { hook } | Installed::NotInstalled { hook } => {
-                    ctx.ui.status(&format!(
-                        "envsafe's hook is not installed in {}",
+            for done in git::uninstall()? {
+                match done {
+                    Installed::Done {
+                        hook,
+                        chained: true,
+                    } => ctx.ui.status(&format!(
+                        "removed envsafe's hook; restored the previous {}",
                         hook.display()
-                    ))
+                    )),
+                    Installed::Done { hook, .. } => {
+                        ctx.ui.status(&format!("removed {}", hook.display()))
+                    }
+                    Installed::AlreadyThere { hook } | Installed::NotInstalled { hook } => {
+                        ctx.ui.status(&format!(
+                            "envsafe's hook is not installed in {}",
+                            hook.display()
+                        ))
+                    }
                 }
             }
             Ok(())
@@ -84,7 +91,7 @@ pub fn render(f: &Finding) -> String {
 }
 
 pub fn run(ctx: &Ctx, require: bool, output: Output) -> CmdResult {
-    let scan = git::scan_staged(&ctx.project.config, &ctx.project.root, require)?;
+    let scan = git::scan_staged(&ctx.project.root, require, &ctx.keys())?;
     if ctx.ui.json {
         ctx.ui.json(&serde_json::json!({
             "ok": scan.findings.is_empty(),
