@@ -49,6 +49,7 @@ pub enum Error {
         at: Location,
         message: String,
         snippet: Option<String>,
+        help: &'static str,
     },
 
     /// A value whose `${…}` expansion failed: too deep, too large,
@@ -231,9 +232,7 @@ impl Error {
     /// What the user should do about it, one line.
     pub fn help(&self) -> Option<String> {
         Some(match self {
-            Error::Parse { .. } => {
-                "fix the line, or quote the value (single quotes keep it literal)".into()
-            }
+            Error::Parse { help, .. } => (*help).into(),
             Error::Config { .. } => "fix envsafe.toml at the place shown".into(),
             Error::InvalidName { reason, .. } if reason.contains('=') => {
                 "give the name alone; the value goes on stdin (or the hidden prompt): \
@@ -283,6 +282,17 @@ impl Error {
                  exactly as envsafe wrote it (no single quotes, no spaces): restore the line \
                  from git, or set it again with `envsafe set`"
                 .into(),
+            Error::ValueRejected { rule: "nul", .. } => {
+                "remove the NUL byte (binary data: `encode = \"base64\"` with from_file)".into()
+            }
+            Error::ValueRejected {
+                rule: "ciphertext",
+                name,
+                ..
+            } => format!("give the decrypted value (`envsafe get {name}` prints it)"),
+            Error::ValueRejected { rule: "utf-8", .. } => {
+                "values are text: base64-encode binary data first".into()
+            }
             Error::ValueRejected { name, .. } => {
                 format!("fix the value; the rule is [vars.{name}] in envsafe.toml")
             }

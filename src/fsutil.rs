@@ -228,6 +228,9 @@ pub fn atomic_write(path: &Path, contents: &[u8], mode: Option<u32>) -> Result<(
     let _target_lock = DirLock::for_file(&target)?;
     let dir = parent_dir(&target);
     remove_stale_temps(&dir);
+    if target != path {
+        remove_stale_temps(&parent_dir(path));
+    }
     let mode = match mode {
         Some(m) => m,
         None => match fs::metadata(&target) {

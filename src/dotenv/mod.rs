@@ -166,7 +166,20 @@ impl Document {
                 let rest = &source[e.line_start..];
                 let end = rest.find(['\n', '\r']).unwrap_or(rest.len());
                 let continuation = e.line_start != e.item_start;
+                let help = match shown {
+                    Shown::Nothing => {
+                        "a keys file holds `ENVSAFE_PRIVATE_KEY_<ENV>=AGE-SECRET-KEY-1…` lines, \
+                         or is age-keygen output"
+                    }
+                    Shown::NamePart if e.message.starts_with("not a `NAME=value`") => {
+                        "write `NAME=value`; a line starting with `#` is a comment"
+                    }
+                    Shown::NamePart => {
+                        "fix the line, or quote the value (single quotes keep it literal)"
+                    }
+                };
                 Err(Error::Parse {
+                    help,
                     at: Location {
                         path: path.to_path_buf(),
                         line: e.line,

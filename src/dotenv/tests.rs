@@ -31,6 +31,7 @@ fn err(src: &str) -> (usize, usize, String, String) {
             at,
             message,
             snippet,
+            ..
         }) => (at.line, at.col, message, snippet.expect("a snippet")),
         other => panic!("expected a parse error, got {other:?}"),
     }

@@ -252,7 +252,8 @@ pub fn scan_blob(path: &str, bytes: &[u8], config: &Config, listed: bool) -> Vec
                 "unstage it (`git rm --cached {path}`) and add it to .gitignore"
             )))]
         }
-        FileKind::Temp => return vec![Finding::new(
+        FileKind::Temp => {
+            return vec![Finding::new(
             Severity::Error,
             "",
             "",
@@ -262,7 +263,8 @@ pub fn scan_blob(path: &str, bytes: &[u8], config: &Config, listed: bool) -> Vec
         .in_file(at)
         .help(Some(format!(
             "unstage and delete it (`git rm --cached {path}`, then `rm {path}`)"
-        )))],
+        )))]
+        }
         _ => {}
     }
     let mut out = key_material(at, &text);

@@ -20,7 +20,9 @@ pub fn parse_file(
 ) -> Result<(Document, Option<Header>, Vec<Finding>), Box<Finding>> {
     let doc = match Document::parse(path, text) {
         Ok(doc) => doc,
-        Err(Error::Parse { at, message, .. }) => {
+        Err(Error::Parse {
+            at, message, help, ..
+        }) => {
             return Err(Box::new(
                 Finding::new(
                     Severity::Error,
@@ -30,7 +32,7 @@ pub fn parse_file(
                     format!("{message} (column {})", at.col),
                 )
                 .at(path, at.line)
-                .help(Some("fix the line, or quote the value".into())),
+                .help(Some(help.into())),
             ));
         }
         Err(e) => {

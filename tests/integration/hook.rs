@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use crate::support::{stdout, Project};
 
 /// A real-looking age private key (from `envsafe keygen`).
-fn age_key(p: &Project) -> String {
+pub(crate) fn age_key(p: &Project) -> String {
     stdout(&mut p.envsafe(&["keygen"]))
         .lines()
         .nth(1)
@@ -22,7 +22,7 @@ fn envsafe_dir() -> String {
 }
 
 /// `git ARGS` with envsafe on PATH and a clean envsafe environment.
-fn git(p: &Project, args: &[&str]) -> Output {
+pub(crate) fn git(p: &Project, args: &[&str]) -> Output {
     let path = format!(
         "{}:{}",
         envsafe_dir(),
@@ -49,21 +49,21 @@ fn git(p: &Project, args: &[&str]) -> Output {
     cmd.output().unwrap()
 }
 
-fn hooked() -> Project {
+pub(crate) fn hooked() -> Project {
     let p = Project::new();
     p.envsafe(&["hook", "install"]).assert().success();
     p
 }
 
-fn commit(p: &Project, msg: &str) -> Output {
+pub(crate) fn commit(p: &Project, msg: &str) -> Output {
     git(p, &["commit", "-q", "-m", msg])
 }
 
-fn add(p: &Project, path: &str) {
+pub(crate) fn add(p: &Project, path: &str) {
     assert!(git(p, &["add", path]).status.success());
 }
 
-fn err(o: &Output) -> String {
+pub(crate) fn err(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 

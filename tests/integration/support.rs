@@ -48,7 +48,12 @@ impl Project {
     /// `envsafe ARGS` in this directory, with a clean environment: no
     /// ENVSAFE_* from the caller, no colour, HOME inside the project.
     pub fn envsafe(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::cargo_bin("envsafe").expect("binary built");
+        Command::from_std(self.envsafe_std(args))
+    }
+
+    /// The same as a `std::process::Command` (for stdio redirection).
+    pub fn envsafe_std(&self, args: &[&str]) -> StdCommand {
+        let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin("envsafe"));
         cmd.current_dir(self.path()).args(args);
         for (k, _) in std::env::vars_os() {
             if k.to_string_lossy().starts_with("ENVSAFE_") {
@@ -126,5 +131,21 @@ impl Project {
             .seal(name, value);
         doc.set_raw(name, &format!("\"{sealed}\""));
         std::fs::write(&path, doc.render()).unwrap();
+    }
+}
+
+/// Fails when any of `secrets` appears in `output` (stdout and stderr of
+/// an error test): not a byte of a value may be printed.
+pub fn assert_no_secret(output: &std::process::Output, secrets: &[&str]) {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for s in secrets {
+        assert!(
+            !text.contains(s),
+            "a secret leaked into the output:\n{text}"
+        );
     }
 }

@@ -29,10 +29,11 @@ fn find_program(program: &OsString) -> Option<PathBuf> {
 
 /// With a schema (or --strict): check the environment first. --strict
 /// refuses to start on any finding; otherwise findings are warnings.
-fn check_schema(ctx: &Ctx, env: &str, files: &[PathBuf], strict: bool) -> CmdResult {
+/// Returns whether it checked.
+fn check_schema(ctx: &Ctx, env: &str, files: &[PathBuf], strict: bool) -> Result<bool, Failure> {
     let config = &ctx.project.config;
     if config.vars.is_empty() && !strict {
-        return Ok(());
+        return Ok(false);
     }
     let keys = ctx.keys();
     let report = Checker::new(config).check_env(
@@ -55,7 +56,7 @@ fn check_schema(ctx: &Ctx, env: &str, files: &[PathBuf], strict: bool) -> CmdRes
     for f in &report.findings {
         ctx.ui.warn(&super::check::render(f));
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Resolves the selected environment as `run` and `get` see it.
@@ -76,15 +77,6 @@ pub fn resolve_env(
             strict_env: ctx.strict_env(&sel),
         },
     )?;
-    for p in &resolved.plain_secrets {
-        ctx.ui.warn(&format!(
-            "{}:{}: {} is secret but stored plain in an encrypted file; encrypt it: `envsafe -f {} encrypt`",
-            p.path.display(),
-            p.line,
-            p.name,
-            p.path.display()
-        ));
-    }
     for d in &resolved.dropped {
         ctx.ui.warn(&format!(
             "{}:{}: {} holds a dotenvx-encrypted value; left out (envsafe cannot open it)",
@@ -102,7 +94,18 @@ pub fn resolve_env(
 
 pub fn run(ctx: &Ctx, override_process: bool, strict: bool, command: Vec<OsString>) -> CmdResult {
     let (env, files, resolved) = resolve_env(ctx, override_process)?;
-    check_schema(ctx, &env, &files, strict)?;
+    if !check_schema(ctx, &env, &files, strict)? {
+        // (With a schema, its check already said so.)
+        for p in &resolved.plain_secrets {
+            ctx.ui.warn(&format!(
+                "{}:{}: {} is secret but stored plain in an encrypted file; encrypt it: `envsafe -f {} encrypt`",
+                p.path.display(),
+                p.line,
+                p.name,
+                p.path.display()
+            ));
+        }
+    }
     let program = command[0].to_string_lossy().into_owned();
     let Some(program_path) = find_program(&command[0]) else {
         return Err(Failure::Exec {
