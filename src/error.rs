@@ -248,9 +248,11 @@ impl Error {
             Error::Expand { message, .. } if message.starts_with("unterminated") => {
                 "close it with `}`, or write `\\$` for a literal `$`".into()
             }
-            Error::Expand { .. } => "expansion is limited (32 levels, 1 MiB per value): \
+            Error::Expand { .. } => {
+                "expansion is limited (32 levels, 1 MiB per value, 64 MiB in all): \
                  write the value out, or single-quote it to keep it literal"
-                .into(),
+                    .into()
+            }
             Error::NotUtf8 { .. } => "save the file as UTF-8".into(),
             Error::NotRegularFile { .. } => {
                 "envsafe reads only regular files (or symlinks to them)".into()

@@ -185,6 +185,7 @@ pub fn load(
 ) -> Result<Loaded> {
     let mut out = Loaded::default();
     let mut openers = Openers::new(keys, env);
+    let mut budget = crate::dotenv::value::MAX_GROWTH_TOTAL;
     for path in files {
         let Some(text) = fsutil::read_optional(path)? else {
             out.missing.push(path.clone());
@@ -220,7 +221,7 @@ pub fn load(
                         process_var(name).or_else(file)
                     }
                 };
-                let value = SecretValue::new(entry.decode(&lookup)?);
+                let value = SecretValue::new(entry.decode_within(&lookup, &mut budget)?);
                 if let Some(kind) = crate::envelope::ciphertext_kind(value.expose()) {
                     // Never passed on as if it were the secret. A dotenvx
                     // value in a plain dotenv file (one being migrated) is

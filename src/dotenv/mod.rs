@@ -60,6 +60,31 @@ impl Entry<'_> {
         value::decode(self.raw, self.quote, lookup).map_err(|e| self.expand_error(e))
     }
 
+    /// [`decode`](Self::decode), counting what expansion added against
+    /// `budget` (bytes left of [`value::MAX_GROWTH_TOTAL`] for an
+    /// environment).
+    pub fn decode_within(&self, lookup: value::Lookup<'_>, budget: &mut usize) -> Result<String> {
+        let v = self.decode(lookup)?;
+        let growth = v.len().saturating_sub(self.raw.len());
+        if growth > *budget {
+            return Err(Error::Expand {
+                at: Location {
+                    path: self.path.to_path_buf(),
+                    line: self.line,
+                    col: self.col,
+                },
+                name: self.name.to_owned(),
+                message: format!(
+                    "expansion adds more than {} MiB to this environment's values",
+                    value::MAX_GROWTH_TOTAL >> 20
+                ),
+                required: false,
+            });
+        }
+        *budget -= growth;
+        Ok(v)
+    }
+
     /// The value with escapes applied and nothing expanded.
     pub fn literal(&self) -> Result<String> {
         self.decode(&|_| None)

@@ -13,6 +13,10 @@ pub const MAX_DEPTH: usize = 32;
 /// lines would otherwise grow to gigabytes.
 pub const MAX_EXPANDED: usize = 1 << 20;
 
+/// What expansion may add, in total, to the values of one environment
+/// (many lines each just under [`MAX_EXPANDED`] are a bomb too).
+pub const MAX_GROWTH_TOTAL: usize = 64 << 20;
+
 /// Values starting with this are dotenvx ciphertexts: never expanded.
 pub const DOTENVX_PREFIX: &str = "encrypted:";
 

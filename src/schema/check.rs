@@ -150,6 +150,7 @@ impl<'a> Checker<'a> {
         let mut order: Vec<String> = Vec::new();
         let mut openers = secrets.keys.map(|keys| Openers::new(keys, env));
         let mut syntax_error = false;
+        let mut budget = crate::dotenv::value::MAX_GROWTH_TOTAL;
         for (path, text) in sources {
             let Some(text) = text.clone() else {
                 continue;
@@ -223,7 +224,7 @@ impl<'a> Checker<'a> {
                             .map(|v| v.expose().to_owned())
                             .or_else(|| crate::load::process_var(n))
                     };
-                    match e.decode(&lookup) {
+                    match e.decode_within(&lookup, &mut budget) {
                         Ok(v) => {
                             let v = SecretValue::new(v);
                             if let Some(kind) = crate::envelope::ciphertext_kind(v.expose()) {

@@ -70,9 +70,9 @@ pub fn check_config(config: &Config, path: &Path, text: &str) -> Result<()> {
 
 /// The longest `pattern` accepted: envsafe.toml is committed, so a pattern
 /// is untrusted input that every teammate's `run` and hook compiles.
-pub const MAX_PATTERN: usize = 4096;
+pub const MAX_PATTERN: usize = 1024;
 /// The compiled size a pattern may reach (regex-lite's estimate, bytes).
-const MAX_COMPILED: usize = 1 << 20;
+const MAX_COMPILED: usize = 256 << 10;
 
 /// Compiles a schema pattern with bounded size and nesting, so a hostile
 /// one fails fast instead of taking seconds and gigabytes.

@@ -6,6 +6,9 @@ use base64::Engine;
 
 use super::{VarSpec, VarType};
 
+/// The longest value matched against a `pattern`.
+pub const MAX_PATTERN_INPUT: usize = 64 << 10;
+
 /// A broken rule: its stable code and what is wrong (without the value).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
@@ -111,6 +114,15 @@ pub fn check_value(
         }
     }
     if let (Some(re), Some(p)) = (pattern, &spec.pattern) {
+        // Matching costs pattern size × value length: both are bounded.
+        if value.len() > MAX_PATTERN_INPUT {
+            return violation(
+                "pattern",
+                format!(
+                    "is longer than {MAX_PATTERN_INPUT} bytes, too long to match against its pattern"
+                ),
+            );
+        }
         if !re.is_match(value) {
             return violation(
                 "pattern",
