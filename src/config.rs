@@ -59,7 +59,7 @@ pub struct EnvironmentConfig {
     /// The environment's public key (`age1…`), pinned: a file header with
     /// another key is refused by every writer and reported by `check` and
     /// the hook. Written by `init` and by the command that makes a new
-    /// keypair; changed only by `rotate`.
+    /// keypair; a deliberate key change edits it in the same reviewed commit.
     #[schemars(with = "Option<String>")]
     pub public_key: Option<toml::Spanned<String>>,
     /// Who may read the environment key (team mode).
@@ -131,8 +131,8 @@ impl Config {
 
     /// The comment `init` puts at the top of a new envsafe.toml.
     pub const TEMPLATE_HEAD: &'static str =
-        "# envsafe configuration: environments, and later the schema ([vars.NAME])\n\
-         # and deploy targets ([targets.NAME]).\n";
+        "# envsafe configuration: environments (files, pinned public key) and the\n\
+         # schema of variables ([vars.NAME]).\n";
 
     /// The `[environments.NAME]` section `init` writes for `env`.
     pub fn template_env(env: &str) -> String {

@@ -272,7 +272,8 @@ impl Error {
                  `-e {file_env}` if that is what you meant"
             ),
             Error::KeyMismatch { .. } => "someone changed the header's key: restore it from \
-                 git history (`git log -p -- FILE`); only `envsafe rotate` changes a key"
+                 git history (`git log -p -- FILE`); a deliberate key change updates `public_key` \
+                 in envsafe.toml in the same reviewed commit"
                 .into(),
             Error::KeysFileTarget { .. } => {
                 "pass the env file with `-f`, and the keys file with `--keys-file`".into()

@@ -93,7 +93,7 @@ pub fn parse_file(
                             ),
                         )
                         .at(path, header_line)
-                        .help(Some("someone changed the header's key: restore it from git history; only `envsafe rotate` changes a key".into())),
+                        .help(Some("someone changed the header's key: restore it from git history; a deliberate key change updates `public_key` in envsafe.toml in the same reviewed commit".into())),
                     );
                 }
             }

@@ -50,7 +50,7 @@ fn a_swapped_header_key_is_refused_by_writers_and_reported_by_check() {
     let line = header_line(&p, ".env");
     let expected = format!(
         "error: .env:{line}:1: the header's public key {attacker} is not the key pinned for `development` in envsafe.toml ({pinned})\n\
-         help: someone changed the header's key: restore it from git history (`git log -p -- FILE`); only `envsafe rotate` changes a key\n"
+         help: someone changed the header's key: restore it from git history (`git log -p -- FILE`); a deliberate key change updates `public_key` in envsafe.toml in the same reviewed commit\n"
     );
     for args in [
         &["set", "NEW_TOKEN", "x"][..],
@@ -90,7 +90,7 @@ fn zero_config_writers_refuse_a_header_their_key_does_not_belong_to() {
     let line = header_line(&p, ".env");
     p.envsafe(&["set", "NEW_TOKEN", "x"]).assert().code(4).stderr(format!(
         "error: .env:{line}:1: the header's public key {attacker} is not the public key of your private key for `development` ({mine})\n\
-         help: someone changed the header's key: restore it from git history (`git log -p -- FILE`); only `envsafe rotate` changes a key\n"
+         help: someone changed the header's key: restore it from git history (`git log -p -- FILE`); a deliberate key change updates `public_key` in envsafe.toml in the same reviewed commit\n"
     ));
     assert_eq!(p.snapshot(), before);
     // Without the private key, a writer has only the header to go by.
