@@ -60,11 +60,35 @@ pub struct Outcome {
     pub kept_plain: usize,
 }
 
-fn read_doc(path: &Path) -> Result<(Document, bool)> {
-    Ok(match fsutil::read_optional(path)? {
-        Some(text) => (Document::parse(path, text)?, false),
-        None => (Document::empty(path), true),
-    })
+/// A file opened for a write: locked, read, and checked by the guard.
+struct Editing {
+    _lock: DirLock,
+    doc: Document,
+    /// The file does not exist yet (only when `may_create`).
+    created: bool,
+    header: Option<Header>,
+    /// The environment the file is for.
+    env: String,
+}
+
+impl Editing {
+    fn open(path: &Path, ctx: &WriteCtx<'_>, may_create: bool) -> Result<Self> {
+        guard::refuse_keys_target(path, ctx)?;
+        let lock = DirLock::for_file(path)?;
+        let (doc, created) = match fsutil::read_optional(path)? {
+            Some(text) => (Document::parse(path, text)?, false),
+            None if may_create => (Document::empty(path), true),
+            None => (Document::read(path)?, false), // the not-found error
+        };
+        let (header, env) = guard::prepare(&doc, ctx)?;
+        Ok(Self {
+            _lock: lock,
+            doc,
+            created,
+            header,
+            env,
+        })
+    }
 }
 
 /// The public key to seal to: the header's (already trusted by
@@ -127,10 +151,13 @@ pub fn set_many(
             return Err(Error::invalid_name(name));
         }
     }
-    guard::refuse_keys_target(path, ctx)?;
-    let _lock = DirLock::for_file(path)?;
-    let (mut doc, created) = read_doc(path)?;
-    let (header, env) = guard::prepare(&doc, ctx)?;
+    let Editing {
+        mut doc,
+        created,
+        header,
+        env,
+        _lock: _held, // held until the write is done
+    } = Editing::open(path, ctx, true)?;
     let mut out = Outcome {
         created_file: created,
         changed: values.len(),
@@ -220,10 +247,8 @@ pub fn set_var(
 
 /// Removes every assignment of `name`; an error if there is none.
 pub fn unset(path: &Path, name: &str, ctx: &WriteCtx<'_>) -> Result<Outcome> {
-    guard::refuse_keys_target(path, ctx)?;
-    let _lock = DirLock::for_file(path)?;
-    let mut doc = Document::read(path)?;
-    guard::prepare(&doc, ctx)?;
+    let mut editing = Editing::open(path, ctx, false)?;
+    let doc = &mut editing.doc;
     let n = doc.remove(name);
     if n == 0 {
         return Err(Error::NotSet {
@@ -243,10 +268,13 @@ pub fn unset(path: &Path, name: &str, ctx: &WriteCtx<'_>) -> Result<Outcome> {
 /// `secret = false`, which stay plain. Values that use `${…}` expansion are
 /// refused: sealed values are literal.
 pub fn encrypt(path: &Path, ctx: &WriteCtx<'_>) -> Result<Outcome> {
-    guard::refuse_keys_target(path, ctx)?;
-    let _lock = DirLock::for_file(path)?;
-    let mut doc = Document::read(path)?;
-    let (header, env) = guard::prepare(&doc, ctx)?;
+    let Editing {
+        mut doc,
+        header,
+        env,
+        _lock: _held, // held until the write is done
+        ..
+    } = Editing::open(path, ctx, false)?;
     let public_var = |name: &str| ctx.config.vars.get(name).and_then(|s| s.secret) == Some(false);
     let mut out = Outcome::default();
     for e in doc.entries() {
@@ -298,12 +326,13 @@ pub fn encrypt(path: &Path, ctx: &WriteCtx<'_>) -> Result<Outcome> {
 /// in place unless `in_place` is false. Fails closed: one bad value, no
 /// change.
 pub fn decrypt(path: &Path, ctx: &WriteCtx<'_>, in_place: bool) -> Result<(SecretValue, Outcome)> {
-    if in_place {
-        guard::refuse_keys_target(path, ctx)?;
-    }
-    let _lock = DirLock::for_file(path)?;
-    let mut doc = Document::read(path)?;
-    let (header, env) = guard::prepare(&doc, ctx)?;
+    let Editing {
+        mut doc,
+        header,
+        env,
+        _lock: _held, // held until the write is done
+        ..
+    } = Editing::open(path, ctx, false)?;
     let mut openers = Openers::new(ctx.keys, &env);
     let changed = doc.map_values(|e| match e.sealed() {
         Some(sealed) => {
@@ -329,10 +358,13 @@ pub fn decrypt(path: &Path, ctx: &WriteCtx<'_>, in_place: bool) -> Result<(Secre
 /// missing): the pinned key, else a new keypair. Existing values are left
 /// as they are.
 pub fn init_file(path: &Path, ctx: &WriteCtx<'_>) -> Result<Outcome> {
-    guard::refuse_keys_target(path, ctx)?;
-    let _lock = DirLock::for_file(path)?;
-    let (mut doc, created) = read_doc(path)?;
-    let (header, env) = guard::prepare(&doc, ctx)?;
+    let Editing {
+        mut doc,
+        created,
+        header,
+        env,
+        _lock: _held, // held until the write is done
+    } = Editing::open(path, ctx, true)?;
     let mut out = Outcome {
         created_file: created,
         ..Outcome::default()

@@ -13,15 +13,7 @@ fn project() -> (Project, String) {
     p.envsafe(&["set", "--plain", "PORT", "8080"])
         .assert()
         .success();
-    let public = p
-        .read(".env")
-        .lines()
-        .find_map(|l| l.strip_prefix("#@envsafe public-key="))
-        .unwrap()
-        .split(' ')
-        .next()
-        .unwrap()
-        .to_owned();
+    let public = p.header_key(".env");
     (p, public)
 }
 

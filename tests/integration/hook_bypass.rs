@@ -5,7 +5,7 @@
 //! placeholders.
 
 use crate::hook::{add, age_key, commit, err, git, hooked};
-use crate::support::{stdout, Project};
+use crate::support::Project;
 
 /// `check --staged` output lines that start a finding.
 fn findings(p: &Project) -> Vec<String> {
@@ -234,21 +234,8 @@ fn a_swapped_header_key_and_temporary_files_are_blocked() {
     p.envsafe(&["init"]).assert().success();
     p.envsafe(&["set", "API_TOKEN", "v"]).assert().success();
     first_commit(&p);
-    let pinned = p
-        .read(".env")
-        .lines()
-        .find_map(|l| l.strip_prefix("#@envsafe public-key="))
-        .unwrap()
-        .split(' ')
-        .next()
-        .unwrap()
-        .to_owned();
-    let attacker = stdout(&mut p.envsafe(&["keygen"]))
-        .lines()
-        .next()
-        .unwrap()
-        .trim_start_matches("# public key: ")
-        .to_owned();
+    let pinned = p.header_key(".env");
+    let attacker = p.fresh_public_key();
     p.write(".env", &p.read(".env").replace(&pinned, &attacker));
     add(&p, ".env");
     let f = findings(&p);

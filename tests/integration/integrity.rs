@@ -5,26 +5,6 @@
 
 use crate::support::{assert_no_secret, stdout, Project};
 
-fn key_of(p: &Project) -> String {
-    p.read(".env")
-        .lines()
-        .find_map(|l| l.strip_prefix("#@envsafe public-key="))
-        .unwrap()
-        .split(' ')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
-fn other_public_key(p: &Project) -> String {
-    stdout(&mut p.envsafe(&["keygen"]))
-        .lines()
-        .next()
-        .unwrap()
-        .trim_start_matches("# public key: ")
-        .to_owned()
-}
-
 fn header_line(p: &Project, file: &str) -> usize {
     p.read(file)
         .lines()
@@ -37,14 +17,14 @@ fn header_line(p: &Project, file: &str) -> usize {
 fn a_swapped_header_key_is_refused_by_writers_and_reported_by_check() {
     let p = Project::new();
     p.envsafe(&["init"]).assert().success();
-    let pinned = key_of(&p);
+    let pinned = p.header_key(".env");
     assert!(p
         .read("envsafe.toml")
         .contains(&format!("public_key = \"{pinned}\"")));
     p.envsafe(&["set", "API_TOKEN", "v1-secret"])
         .assert()
         .success();
-    let attacker = other_public_key(&p);
+    let attacker = p.fresh_public_key();
     p.write(".env", &p.read(".env").replace(&pinned, &attacker));
     let before = p.snapshot();
     let line = header_line(&p, ".env");
@@ -83,8 +63,8 @@ fn zero_config_writers_refuse_a_header_their_key_does_not_belong_to() {
     p.envsafe(&["set", "API_TOKEN", "v1-secret"])
         .assert()
         .success();
-    let mine = key_of(&p);
-    let attacker = other_public_key(&p);
+    let mine = p.header_key(".env");
+    let attacker = p.fresh_public_key();
     p.write(".env", &p.read(".env").replace(&mine, &attacker));
     let before = p.snapshot();
     let line = header_line(&p, ".env");

@@ -96,38 +96,30 @@ fn a_keys_file_error_shows_no_line_and_keygen_output_is_a_keys_file() {
     let (p, key) = project();
     // `envsafe keygen > k.txt` then `--keys-file k.txt`: an age identity file.
     let generated = stdout(&mut p.envsafe(&["keygen"]));
-    p.write("k.txt", &generated);
-    std::fs::set_permissions(
-        p.file("k.txt"),
-        std::os::unix::fs::PermissionsExt::from_mode(0o600),
-    )
-    .unwrap();
-    p.envsafe(&["--keys-file", "k.txt", "ls"])
-        .assert()
-        .success();
+    p.write_private("k.txt", &generated);
+    let out = p
+        .envsafe(&["--keys-file", "k.txt", "get", "API_TOKEN"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "a key of another environment");
+    let generated_key = generated.lines().nth(1).unwrap();
+    assert_no_secret(&out, &[generated_key, &generated_key[16..40]]);
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("    - keys file k.txt (no matching key)\n"));
     // age-keygen layout with the environment's own key opens the values.
-    p.write(
+    p.write_private(
         "id.txt",
         &format!("# created: now\n# public key: age1x\n{key}\n"),
     );
-    std::fs::set_permissions(
-        p.file("id.txt"),
-        std::os::unix::fs::PermissionsExt::from_mode(0o600),
-    )
-    .unwrap();
     std::fs::remove_file(p.file(".env.keys")).unwrap();
     let value = stdout(&mut p.envsafe(&["--keys-file", "id.txt", "get", "API_TOKEN"]));
     assert_eq!(value, "tok-1234567890\n");
     // A malformed keys file: place and message, never a line of it.
-    p.write(
+    p.write_private(
         "bad.keys",
         &format!("ENVSAFE_PRIVATE_KEY_DEVELOPMENT={key}\n{key} oops\n"),
     );
-    std::fs::set_permissions(
-        p.file("bad.keys"),
-        std::os::unix::fs::PermissionsExt::from_mode(0o600),
-    )
-    .unwrap();
     let out = p
         .envsafe(&["--keys-file", "bad.keys", "get"])
         .output()

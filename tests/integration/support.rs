@@ -149,3 +149,34 @@ pub fn assert_no_secret(output: &std::process::Output, secrets: &[&str]) {
         );
     }
 }
+
+impl Project {
+    /// The public key in `file`'s envsafe header.
+    pub fn header_key(&self, file: &str) -> String {
+        self.read(file)
+            .lines()
+            .find_map(|l| l.strip_prefix("#@envsafe public-key="))
+            .unwrap_or_else(|| panic!("{file} has no header"))
+            .split(' ')
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// A fresh public key from `envsafe keygen` (someone else's key).
+    pub fn fresh_public_key(&self) -> String {
+        stdout(&mut self.envsafe(&["keygen"]))
+            .lines()
+            .next()
+            .unwrap()
+            .trim_start_matches("# public key: ")
+            .to_owned()
+    }
+
+    /// Writes a file that holds private keys (mode 0600).
+    pub fn write_private(&self, rel: &str, text: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        self.write(rel, text);
+        std::fs::set_permissions(self.file(rel), std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
