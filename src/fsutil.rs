@@ -87,18 +87,23 @@ fn read_utf8(path: &Path, mut file: File) -> Result<String> {
         .take(MAX_FILE + 1)
         .read_to_end(&mut bytes)
         .map_err(io_err(path));
-    let bytes = zeroize::Zeroizing::new(bytes);
-    read?;
+    if let Err(e) = read {
+        zeroize::Zeroize::zeroize(&mut bytes);
+        return Err(e);
+    }
     if bytes.len() as u64 > MAX_FILE {
+        zeroize::Zeroize::zeroize(&mut bytes);
         return Err(Error::FileTooLarge {
             path: path.to_path_buf(),
             limit: MAX_FILE,
         });
     }
-    match std::str::from_utf8(&bytes) {
-        Ok(text) => Ok(text.to_owned()),
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
         Err(e) => {
-            let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default();
+            let valid_up_to = e.utf8_error().valid_up_to();
+            let bytes = zeroize::Zeroizing::new(e.into_bytes());
+            let valid = std::str::from_utf8(&bytes[..valid_up_to]).unwrap_or_default();
             let (line, col) = crate::config::line_col(valid, valid.len());
             Err(Error::NotUtf8 {
                 at: crate::error::Location {

@@ -46,8 +46,9 @@ pub struct Dropped {
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub vars: Vec<(String, SecretValue)>,
-    /// Where each variable's winning value is (index into `vars`).
-    pub places: Vec<(PathBuf, usize)>,
+    /// Where each variable's winning value is: (index into the files
+    /// loaded, line), parallel to `vars`.
+    pub places: Vec<(usize, usize)>,
     /// Files that were listed but do not exist.
     pub missing: Vec<PathBuf>,
     pub plain_secrets: Vec<PlainSecret>,
@@ -62,7 +63,7 @@ impl Loaded {
     }
 
     /// Adds or replaces `name` (later wins).
-    pub fn insert(&mut self, name: &str, value: SecretValue, place: (PathBuf, usize)) {
+    pub fn insert(&mut self, name: &str, value: SecretValue, place: (usize, usize)) {
         match self.index.get(name) {
             Some(&i) => {
                 self.vars[i].1 = value;
@@ -186,7 +187,7 @@ pub fn load(
     let mut out = Loaded::default();
     let mut openers = Openers::new(keys, env);
     let mut budget = crate::dotenv::value::MAX_GROWTH_TOTAL;
-    for path in files {
+    for (file_index, path) in files.iter().enumerate() {
         let Some(text) = fsutil::read_optional(path)? else {
             out.missing.push(path.clone());
             continue;
@@ -259,7 +260,7 @@ pub fn load(
                 }
                 value
             };
-            out.insert(entry.name, value, (path.clone(), entry.line));
+            out.insert(entry.name, value, (file_index, entry.line));
         }
     }
     Ok(out)

@@ -14,8 +14,8 @@ use crate::SecretValue;
 /// Where a resolved value comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
-    /// A file, at this line.
-    File { path: PathBuf, line: usize },
+    /// A file (its index in the `files` resolved), at this line.
+    File { file: usize, line: usize },
     /// The process environment (it wins unless `--override`).
     Process,
     /// The schema: `from_file` or `default`.
@@ -101,12 +101,16 @@ pub fn resolve(
         dropped: loaded.dropped.clone(),
         ..Resolved::default()
     };
-    let mut seen = std::collections::HashSet::new();
-    for ((name, value), (path, line)) in loaded.vars.into_iter().zip(loaded.places) {
+    let schema_only: Vec<_> = config
+        .vars
+        .iter()
+        .filter(|(name, _)| loaded.get(name).is_none())
+        .collect();
+    out.vars.reserve(loaded.vars.len() + schema_only.len());
+    for ((name, value), (file, line)) in loaded.vars.into_iter().zip(loaded.places) {
         if crate::env_vars::is_key_var(&name) {
             continue;
         }
-        seen.insert(name.clone());
         if opts.override_process
             && std::env::var_os(&name)
                 .is_some_and(|v| v.as_encoded_bytes() != value.expose().as_bytes())
@@ -115,7 +119,7 @@ pub fn resolve(
         }
         let (value, origin) = match process(&name) {
             Some(v) => (v, Origin::Process),
-            None => (value, Origin::File { path, line }),
+            None => (value, Origin::File { file, line }),
         };
         out.vars.push(Var {
             name,
@@ -123,8 +127,8 @@ pub fn resolve(
             origin,
         });
     }
-    for (name, spec) in &config.vars {
-        if seen.contains(name) || crate::env_vars::is_key_var(name) {
+    for (name, spec) in schema_only {
+        if crate::env_vars::is_key_var(name) {
             continue;
         }
         let (value, origin) = match process(name) {

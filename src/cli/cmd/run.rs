@@ -138,7 +138,7 @@ pub fn run(ctx: &Ctx, override_process: bool, strict: bool, command: Vec<OsStrin
         }
         if var.value.expose().contains('\0') {
             let path = match &var.origin {
-                Origin::File { path, .. } => path.clone(),
+                Origin::File { file, .. } => files[*file].clone(),
                 _ => files.last().cloned().unwrap_or_default(),
             };
             return Err(envsafe::Error::NulInValue {
