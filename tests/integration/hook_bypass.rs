@@ -119,26 +119,30 @@ fn the_schema_and_the_allow_list_are_read_from_the_index() {
     let p = hooked();
     p.envsafe(&["init"]).assert().success();
     first_commit(&p);
-    // Declared public only in the working tree: the staged config says nothing.
+    let line = p.read(".env").lines().count() + 1;
     p.write(
-        "envsafe.toml",
-        &format!(
-            "{}\n[vars.DB_PASSWORD]\nsecret = false\n\n[hook]\nallow = [\"*.env\"]\n",
-            p.read("envsafe.toml")
-        ),
+        ".env",
+        &format!("{}DB_PASSWORD=hunter2hunter2\n", p.read(".env")),
     );
-    p.write("prod.env", "DB_PASSWORD=hunter2hunter2\n");
-    add(&p, "prod.env");
-    assert_eq!(
-        findings(&p),
-        vec![
-            "error: prod.env:1 DB_PASSWORD: is secret but stored in plain text [secret-plain]"
-                .to_string()
-        ]
-    );
-    assert_eq!(commit(&p, "bad").status.code(), Some(1));
-    add(&p, "envsafe.toml");
-    assert!(findings(&p).is_empty());
+    add(&p, ".env");
+    let blocked = vec![format!(
+        "error: .env:{line} DB_PASSWORD: is secret but stored in plain text [secret-plain]"
+    )];
+    // Declared public, or allowed, only in the working tree: the staged
+    // envsafe.toml says neither, so the commit is still refused.
+    let config = p.read("envsafe.toml");
+    for extra in [
+        "\n[vars.DB_PASSWORD]\nsecret = false\n",
+        "\n[hook]\nallow = [\".env\"]\n",
+    ] {
+        p.write("envsafe.toml", &format!("{config}{extra}"));
+        assert_eq!(findings(&p), blocked);
+        assert_eq!(commit(&p, "bad").status.code(), Some(1));
+        add(&p, "envsafe.toml");
+        assert!(findings(&p).is_empty(), "{extra}: staged, it counts");
+        p.write("envsafe.toml", &config);
+        add(&p, "envsafe.toml");
+    }
 }
 
 #[test]

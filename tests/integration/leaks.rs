@@ -268,19 +268,50 @@ fn temporary_files_are_private_cleaned_up_and_ignored() {
         !p.file(".envsafe-tmp-Ab12Cd").exists(),
         "the next writer removes it"
     );
-    // `decrypt` writes plaintext: the file keeps its mode, and the temp
-    // file is never readable by others while it exists (0600 until the
-    // rename; checked on the result of a write into a 0600 file).
-    std::fs::set_permissions(
-        p.file(".env"),
-        std::os::unix::fs::PermissionsExt::from_mode(0o600),
-    )
-    .unwrap();
-    p.envsafe(&["decrypt"]).assert().success();
-    let mode = std::os::unix::fs::PermissionsExt::mode(
-        &std::fs::metadata(p.file(".env")).unwrap().permissions(),
+    // `decrypt` writes plaintext into a temporary file: it must never be
+    // readable by others, even when the file it replaces is 0644. Watch the
+    // directory while a large file is decrypted and encrypted again.
+    let text: String = (0..10_000)
+        .map(|i| format!("V{i}_TOKEN=value-{i}\n"))
+        .collect();
+    p.write("big.env", &text);
+    p.envsafe(&["-f", "big.env", "encrypt"]).assert().success();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = {
+        let (dir, done) = (p.path().to_path_buf(), done.clone());
+        std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                for e in std::fs::read_dir(&dir).unwrap().flatten() {
+                    if e.file_name().to_string_lossy().starts_with(".envsafe-tmp-") {
+                        if let Ok(meta) = e.metadata() {
+                            seen.push(
+                                std::os::unix::fs::PermissionsExt::mode(&meta.permissions())
+                                    & 0o777,
+                            );
+                        }
+                    }
+                }
+            }
+            seen
+        })
+    };
+    for _ in 0..5 {
+        p.envsafe(&["-f", "big.env", "decrypt"]).assert().success();
+        p.envsafe(&["-f", "big.env", "encrypt"]).assert().success();
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let modes = watcher.join().unwrap();
+    assert!(!modes.is_empty(), "the watcher saw the temporary files");
+    assert!(
+        modes.iter().all(|m| *m == 0o600),
+        "temporary file modes (octal): {:?}",
+        modes.iter().map(|m| format!("{m:o}")).collect::<Vec<_>>()
     );
-    assert_eq!(mode & 0o777, 0o600);
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(p.file("big.env")).unwrap().permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o644, "the file keeps its own mode");
 }
 
 #[test]
