@@ -137,6 +137,11 @@ pub enum Error {
     #[error("no envsafe project in {} (no envsafe.toml, no .env files)", dir.display())]
     NoProject { dir: PathBuf },
 
+    /// An envsafe.toml found above the working directory, outside any git
+    /// repository, that belongs to another user.
+    #[error("{} belongs to another user (uid {owner}): not used", path.display())]
+    ForeignConfig { path: PathBuf, owner: u32 },
+
     /// The environment could not be chosen from `ENVSAFE_PRIVATE_KEY_<ENV>`
     /// variables: several set, or one naming no known environment.
     #[error("{message}")]
@@ -159,6 +164,13 @@ pub enum Error {
         trusted: String,
         trusted_what: String,
     },
+
+    /// In a project whose envsafe.toml declares environments, a file of an
+    /// environment it does not declare: no pinned key to trust.
+    #[error(
+        "{at}: environment `{env}` is not declared in envsafe.toml, so no key is pinned for it"
+    )]
+    UndeclaredEnv { at: Location, env: String },
 
     /// A command was pointed at a file that holds private keys.
     #[error("{}: {why}", path.display())]
@@ -217,6 +229,7 @@ impl Error {
             | Error::Decrypt { .. }
             | Error::NoHeader { .. }
             | Error::KeyMismatch { .. }
+            | Error::UndeclaredEnv { .. }
             | Error::Ciphertext { .. } => ErrorKind::Key,
             Error::InvalidName { .. }
             | Error::UnknownEnvironment { .. }
@@ -249,7 +262,7 @@ impl Error {
                 "close it with `}`, or write `\\$` for a literal `$`".into()
             }
             Error::Expand { .. } => {
-                "expansion is limited (32 levels, 1 MiB per value, 64 MiB in all): \
+                "expansion is limited (32 levels, 1 MiB per value, 4 MiB in all): \
                  write the value out, or single-quote it to keep it literal"
                     .into()
             }
@@ -260,6 +273,11 @@ impl Error {
             Error::FileTooLarge { .. } => "is this the file you meant?".into(),
             Error::DanglingSymlink { .. } => {
                 "create the file it points to, or replace the symlink with a file".into()
+            }
+            Error::ForeignConfig { .. } => {
+                "run envsafe inside your own project (a git repository), \
+                 or name the config with `--config PATH` if you trust it"
+                    .into()
             }
             Error::NoProject { .. } => "run `envsafe init` here, run from the project \
                  (or `-C DIR`), or name a file with `-f PATH`"
@@ -275,8 +293,16 @@ impl Error {
                  git history (`git log -p -- FILE`); a deliberate key change updates `public_key` \
                  in envsafe.toml in the same reviewed commit"
                 .into(),
+            Error::UndeclaredEnv { env, .. } => format!(
+                "declare it with `envsafe init -e {env}`, or restore the file's header from git"
+            ),
             Error::KeysFileTarget { .. } => {
                 "pass the env file with `-f`, and the keys file with `--keys-file`".into()
+            }
+            Error::Ciphertext { place, .. } if place.starts_with("the process") => {
+                "the shell or container set it to the encrypted text (compose `env_file:` on an \
+                 envsafe file?): unset it there, or use `run --override`"
+                    .into()
             }
             Error::Ciphertext { dotenvx: true, .. } => "dotenvx values need dotenvx's key: \
                  decrypt it with dotenvx and store it with `envsafe set`"
@@ -340,7 +366,19 @@ impl Error {
                 "add `encode = \"base64\"` to the variable in envsafe.toml".into()
             }
             Error::Git { .. } => "run it inside a git repository".into(),
-            Error::Io { .. } | Error::NulInValue { .. } => return None,
+            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                "check the path".into()
+            }
+            Error::Io { source, .. } if source.raw_os_error() == Some(28) => {
+                "free some space, or write somewhere else".into()
+            }
+            Error::Io { source, .. } if source.raw_os_error() == Some(40) => {
+                "a symlink loop: fix the links".into()
+            }
+            Error::NulInValue { .. } => {
+                "an environment variable cannot hold a NUL byte: use `encode = \"base64\"`".into()
+            }
+            Error::Io { .. } => return None,
         })
     }
 }

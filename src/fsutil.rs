@@ -116,6 +116,29 @@ fn read_utf8(path: &Path, mut file: File) -> Result<String> {
     }
 }
 
+/// Reads a regular file of at most `limit` bytes, as bytes wiped when
+/// dropped (a `from_file` value).
+pub fn read_bytes(path: &Path, limit: u64) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    use std::io::Read;
+    let Some(file) = open_regular(path)? else {
+        return Err(Error::Io {
+            path: path.to_path_buf(),
+            source: std::io::ErrorKind::NotFound.into(),
+        });
+    };
+    let mut bytes = zeroize::Zeroizing::new(Vec::new());
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_err(path))?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::FileTooLarge {
+            path: path.to_path_buf(),
+            limit,
+        });
+    }
+    Ok(bytes)
+}
+
 /// Reads a text file (regular, UTF-8, at most [`MAX_FILE`]); the error
 /// names the path.
 pub fn read_to_string(path: &Path) -> Result<String> {

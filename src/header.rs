@@ -67,7 +67,7 @@ pub fn find(doc: &Document) -> Result<Option<Header>> {
                             })?,
                     );
             }
-            Some(("env", v)) => env = Some(v.to_owned()),
+            Some(("env", v)) if !v.is_empty() => env = Some(v.to_owned()),
             _ => {} // unknown fields are for future versions
         }
     }

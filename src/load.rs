@@ -211,6 +211,12 @@ pub fn load(
             }
         }
         for entry in doc.entries() {
+            if crate::env_vars::is_key_var(entry.name) {
+                return Err(Error::KeysFileTarget {
+                    path: path.clone(),
+                    why: "holds private keys: a keys file is never loaded as an env file",
+                });
+            }
             let value = if let Some(sealed) = entry.sealed() {
                 openers.open_entry(path, header.as_ref(), &entry, sealed)?
             } else {

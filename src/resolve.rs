@@ -89,11 +89,25 @@ pub fn resolve(
             files: files.iter().map(|f| f.display().to_string()).collect(),
         });
     }
-    let process = |name: &str| {
-        (!opts.override_process)
+    // The process's value, where it wins. Ciphertext there (compose's
+    // `env_file: .env` loading the sealed file as is) is never passed on.
+    let process = |name: &str| -> Result<Option<SecretValue>> {
+        let Some(v) = (!opts.override_process)
             .then(|| std::env::var_os(name))
             .flatten()
-            .map(|v| SecretValue::new(v.to_string_lossy().into_owned()))
+        else {
+            return Ok(None);
+        };
+        let v = SecretValue::new(v.to_string_lossy().into_owned());
+        if let Some(kind) = crate::envelope::ciphertext_kind(v.expose()) {
+            return Err(Error::Ciphertext {
+                place: "the process environment: ".into(),
+                name: name.to_owned(),
+                what: kind.describe(),
+                dotenvx: kind == crate::envelope::Ciphertext::Dotenvx,
+            });
+        }
+        Ok(Some(v))
     };
     let mut out = Resolved {
         missing: loaded.missing.clone(),
@@ -117,7 +131,7 @@ pub fn resolve(
         {
             out.shadowed_by_process.push(name.clone());
         }
-        let (value, origin) = match process(&name) {
+        let (value, origin) = match process(&name)? {
             Some(v) => (v, Origin::Process),
             None => (value, Origin::File { file, line }),
         };
@@ -131,7 +145,7 @@ pub fn resolve(
         if crate::env_vars::is_key_var(name) {
             continue;
         }
-        let (value, origin) = match process(name) {
+        let (value, origin) = match process(name)? {
             Some(v) => (Some(v), Origin::Process),
             None => (
                 crate::schema::schema_value(name, spec, root)?,

@@ -205,7 +205,9 @@ pub struct OnlyGlobal {
 pub struct SetArgs {
     /// Variable name (letters, digits, `_`, `.`, `-`)
     pub name: String,
-    /// The value; omit it to read stdin
+    /// The value; omit it to read stdin (safer: a command line is visible to
+    /// other processes). A value starting with `-` is taken as the value
+    #[arg(allow_hyphen_values = true)]
     pub value: Option<String>,
     /// Store the value unencrypted (for non-secret config; refused for a
     /// secret variable)
@@ -354,4 +356,25 @@ impl Command {
         };
         std::mem::take(global)
     }
+}
+
+/// Reports a command line clap refused. For `set`, an extra argument is
+/// never echoed: `set KEY my pass` forgot the quotes, and `pass` is part of
+/// a secret.
+pub fn parse_failure(e: clap::Error) -> std::process::ExitCode {
+    use clap::error::ErrorKind;
+    let is_set = std::env::args().skip(1).any(|a| a == "set");
+    if is_set
+        && matches!(
+            e.kind(),
+            ErrorKind::UnknownArgument | ErrorKind::TooManyValues
+        )
+    {
+        super::ui::raw_error(
+            "error: `set` takes a name and one value (the extra argument is not shown: it may be part of a secret)\n\
+             help: quote the value (`envsafe set NAME 'two words'`), or give it on stdin\n",
+        );
+        return std::process::ExitCode::from(super::report::EXIT_USAGE);
+    }
+    e.exit()
 }

@@ -137,7 +137,10 @@ pub fn main() -> ExitCode {
     let Cli {
         global,
         mut command,
-    } = Cli::parse();
+    } = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return args::parse_failure(e),
+    };
     let global = global.merge(command.take_global());
     ui::init_color(global.color.unwrap_or(args::Color::Auto));
     let ui = Ui {

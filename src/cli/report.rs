@@ -68,7 +68,18 @@ impl Failure {
                 head(&mut out, message);
                 help(&mut out, h);
             }
-            Failure::Exec { message, .. } | Failure::Validation(message) => head(&mut out, message),
+            Failure::Validation(message) => head(&mut out, message),
+            Failure::Exec { code, message } => {
+                head(&mut out, message);
+                help(
+                    &mut out,
+                    match code {
+                        127 => "check the name; a command without `/` is searched on PATH",
+                        _ => "check that it is an executable file (`chmod +x`) with a valid `#!` line; \
+                              a list of variables too large for the kernel (each at most 128 KiB) also fails here",
+                    },
+                );
+            }
             Failure::ClosedPipe => {}
             Failure::Lib(e) => {
                 head(&mut out, &e.to_string());

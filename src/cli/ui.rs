@@ -29,6 +29,11 @@ pub fn init_color(choice: Color) {
     c.write_global();
 }
 
+/// Text on stderr before a `Ui` exists (command-line errors).
+pub fn raw_error(text: &str) {
+    let _ = write!(anstream::stderr().lock(), "{text}");
+}
+
 /// `text` in `style`, for use inside a line.
 pub fn paint(style: Style, text: &str) -> String {
     format!("{style}{text}{style:#}")
@@ -100,6 +105,14 @@ impl Ui {
     pub fn detail(&self, text: &str) {
         if self.verbose > 0 && !self.quiet {
             let _ = writeln!(anstream::stderr().lock(), "{}", paint(DIM, text));
+        }
+    }
+
+    /// A line on stderr as given (a finding that carries its own
+    /// `error[rule]` / `warning[rule]` head), unless --quiet.
+    pub fn note(&self, text: &str) {
+        if !self.quiet {
+            let _ = writeln!(anstream::stderr().lock(), "{text}");
         }
     }
 

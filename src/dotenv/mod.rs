@@ -85,9 +85,10 @@ impl Entry<'_> {
         Ok(v)
     }
 
-    /// The value with escapes applied and nothing expanded.
+    /// The value with escapes applied and nothing expanded (`$` stays
+    /// `$`): keys files, and values `encrypt` seals.
     pub fn literal(&self) -> Result<String> {
-        self.decode(&|_| None)
+        Ok(value::decode_unexpanded(self.raw, self.quote))
     }
 
     fn expand_error(&self, e: value::ExpandError) -> Error {

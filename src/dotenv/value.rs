@@ -15,7 +15,7 @@ pub const MAX_EXPANDED: usize = 1 << 20;
 
 /// What expansion may add, in total, to the values of one environment
 /// (many lines each just under [`MAX_EXPANDED`] are a bomb too).
-pub const MAX_GROWTH_TOTAL: usize = 64 << 20;
+pub const MAX_GROWTH_TOTAL: usize = 4 << 20;
 
 /// Values starting with this are dotenvx ciphertexts: never expanded.
 pub const DOTENVX_PREFIX: &str = "encrypted:";
@@ -314,7 +314,7 @@ fn expansion(
         if !set_nonempty {
             return Err(fail(ExpandErrorKind::Required {
                 name: name.to_owned(),
-                message: word(w)?,
+                message: shown_message(w),
                 empty_too: true,
             }));
         }
@@ -335,7 +335,7 @@ fn expansion(
             None => {
                 return Err(fail(ExpandErrorKind::Required {
                     name: name.to_owned(),
-                    message: word(w)?,
+                    message: shown_message(w),
                     empty_too: false,
                 }))
             }
@@ -344,6 +344,27 @@ fn expansion(
         return Ok(None);
     };
     Ok(Some((text, i + 1)))
+}
+
+/// The file's own `${NAME:?message}` text as the error shows it: literal,
+/// never expanded (`${X:?$DB_PASSWORD}` must not print the password), and
+/// short.
+fn shown_message(word: &str) -> String {
+    let mut m: String = word.chars().take(120).collect();
+    if m.len() < word.len() {
+        m.push('…');
+    }
+    m
+}
+
+/// The value of `inner` with escapes applied and nothing expanded (a keys
+/// file's values: never expanded, so an error can never show one).
+pub fn decode_unexpanded(inner: &str, quote: Quote) -> String {
+    match quote {
+        Quote::Single => normalize_newlines(inner),
+        Quote::None => expand(inner, Mode::Plain, None, 0).unwrap_or_default(),
+        _ => expand(inner, Mode::Escapes, None, 0).unwrap_or_default(),
+    }
 }
 
 fn is_bare_safe(c: char) -> bool {

@@ -30,9 +30,12 @@ fn file_name(path: &str) -> &str {
 }
 
 /// The kind of the file at `path` (repository-relative) holding `text`.
+/// Names are compared without case, and editor leftovers (`.env~`,
+/// `#.env#`, a trailing space) count as what they copy.
 pub fn kind_of(path: &str, text: &str) -> FileKind {
-    let name = file_name(path);
-    if name == ".env.keys" || name.ends_with(".keys") {
+    let lower = file_name(path).to_ascii_lowercase();
+    let name = lower.trim_matches(|c: char| c == '#' || c == '~' || c.is_whitespace());
+    if name == ".env.keys" || name.ends_with(".keys") || name.contains(".keys.") {
         return FileKind::Keys;
     }
     if name.starts_with(crate::fsutil::TEMP_PREFIX) {
@@ -41,9 +44,10 @@ pub fn kind_of(path: &str, text: &str) -> FileKind {
     if name == ".envrc" {
         return FileKind::Envrc;
     }
-    let env_like = name == ".env"
-        || name.starts_with(".env.")
+    let env_like = matches!(name, "env" | ".flaskenv")
+        || name.starts_with(".env")
         || (name.ends_with(".env") && name.len() > 4)
+        || name.contains(".env.")
         || (name.starts_with("env.") && !is_code(name));
     let has_header =
         crate::dotenv::leading_comments(text).any(|(_, l)| l.trim_start().starts_with("#@envsafe"));
@@ -69,22 +73,18 @@ fn is_code(name: &str) -> bool {
 
 const BECH32: &[u8] = b"QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7Lqpzry9x8gf2tvdw0s3jn54khce6mua7l";
 
-/// Whether `line` holds an age private key: the prefix and at least 50
-/// bech32 characters, in one case (so documentation's `AGE-SECRET-KEY-1…`
-/// or a `<paste-your-key-here>` placeholder is not one).
+/// Whether `line` holds an age private key: the prefix and bech32
+/// characters that decode, checksum included, to a key (in either case), so
+/// documentation's `AGE-SECRET-KEY-1…`, `AGE-SECRET-KEY-1XXXX…` or a
+/// `<paste-your-key-here>` placeholder is not one.
 pub fn has_age_key(line: &str) -> bool {
     let upper = line.to_ascii_uppercase();
     upper.match_indices("AGE-SECRET-KEY-1").any(|(i, m)| {
-        let rest = &line.as_bytes()[i + m.len()..];
-        let body: Vec<u8> = rest
+        let body = upper.as_bytes()[i + m.len()..]
             .iter()
-            .copied()
             .take_while(|b| BECH32.contains(b))
-            .collect();
-        let prefix = &line[i..i + m.len()];
-        let one_case = (prefix == "AGE-SECRET-KEY-1" && !body.iter().any(u8::is_ascii_lowercase))
-            || (prefix == "age-secret-key-1" && !body.iter().any(u8::is_ascii_uppercase));
-        one_case && body.len() >= 50
+            .count();
+        body >= 50 && crate::crypto::PrivateKey::parse(&upper[i..i + m.len() + body]).is_ok()
     })
 }
 
@@ -138,7 +138,7 @@ fn secret_plain(path: &Path, line: usize, name: &str, help: String) -> Finding {
 /// reference is not).
 fn lenient_secrets(path: &Path, text: &str, config: &Config) -> Vec<Finding> {
     let mut out = Vec::new();
-    for (i, line) in text.split('\n').enumerate() {
+    for (i, line) in text.split(['\n', '\r']).enumerate() {
         let Some(name) = assigned_name(line) else {
             continue;
         };
@@ -182,12 +182,31 @@ pub fn loose_env_file(path: &Path, text: &str, kind: FileKind, config: &Config) 
     let Ok(report) = Checker::new(config).check_sources(&env, &sources, no_keys, false) else {
         return lenient_secrets(path, text, config);
     };
+    // Where the file is not an environment's own, only what it leaks or
+    // breaks counts, not the schema's value rules (an `.env.example` has
+    // empty values on purpose).
+    let syntax = report.findings.iter().any(|f| f.rule == "syntax");
     let mut out: Vec<Finding> = report
         .findings
         .into_iter()
-        .filter(|f| f.severity == Severity::Error && !matches!(f.rule, "wrong-env" | "unknown"))
+        .filter(|f| {
+            f.severity == Severity::Error
+                && matches!(
+                    f.rule,
+                    "secret-plain"
+                        | "malformed-value"
+                        | "ciphertext"
+                        | "key-pin"
+                        | "undeclared-env"
+                        | "no-header"
+                        | "expand"
+                )
+        })
         .collect();
-    if out.iter().any(|f| f.rule == "syntax") {
+    // A file no environment loads and that does not parse (an editor's
+    // backup, a shell `env` file) is not refused for its syntax; its
+    // assignments are read leniently.
+    if syntax {
         out.extend(lenient_secrets(path, text, config));
     }
     out
@@ -280,9 +299,14 @@ mod tests {
 
     #[test]
     fn key_material_is_real_keys_only() {
-        let key = "AGE-SECRET-KEY-1QYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSQ9XYZA";
+        let generated = crate::crypto::PrivateKey::generate().encode();
+        let key = generated.expose();
         assert!(has_age_key(&format!("x = \"{key}\"")));
         assert!(has_age_key(&key.to_ascii_lowercase()));
+        assert!(!has_age_key(&format!("AGE-SECRET-KEY-1{}", "X".repeat(58))));
+        let mut broken = key.to_owned();
+        broken.replace_range(30..31, if &key[30..31] == "Q" { "P" } else { "Q" });
+        assert!(!has_age_key(&broken), "a bad checksum is not a key");
         assert!(!has_age_key(
             "export ENVSAFE_PRIVATE_KEY_PRODUCTION=AGE-SECRET-KEY-1…"
         ));

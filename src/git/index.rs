@@ -13,11 +13,12 @@ use git2::{Oid, Repository};
 use crate::error::{Error, Result};
 
 /// One staged change: the path (from the top of the working tree), the
-/// staged blob, and the blob in `HEAD` when the path was there.
+/// staged blob (`None`: the path is deleted), and the blob in `HEAD` when
+/// the path was there.
 #[derive(Debug, Clone)]
 pub struct Staged {
     pub path: String,
-    pub id: Oid,
+    pub id: Option<Oid>,
     pub head_id: Option<Oid>,
 }
 
@@ -39,7 +40,7 @@ fn run_git(top: &Path, args: &[&str]) -> Result<Vec<u8>> {
     Ok(out.stdout)
 }
 
-/// Staged entries: added, modified, type-changed; not deletions,
+/// Staged entries: added, modified, type-changed and deleted; not
 /// submodules (mode 160000) or symlinks (120000).
 pub fn staged_entries(top: &Path) -> Result<Vec<Staged>> {
     let raw = run_git(
@@ -63,13 +64,15 @@ pub fn staged_entries(top: &Path) -> Result<Vec<Staged>> {
         let [old_mode, new_mode, old_id, new_id, status] = parts[..] else {
             continue;
         };
-        if status.starts_with('D') || new_mode == "160000" || new_mode == "120000" {
+        let deleted = status.starts_with('D');
+        if !deleted && (new_mode == "160000" || new_mode == "120000") {
             continue;
         }
         let head_id = Oid::from_str(old_id)
             .ok()
             .filter(|id| !id.is_zero() && old_mode != "160000" && old_mode != "120000");
-        if let Ok(id) = Oid::from_str(new_id) {
+        let id = Oid::from_str(new_id).ok().filter(|_| !deleted);
+        if id.is_some() || head_id.is_some() {
             out.push(Staged {
                 path: String::from_utf8_lossy(path).into_owned(),
                 id,

@@ -2,13 +2,14 @@
 //! through `blob::scan_blob` (keys files, key material, env-like files
 //! wherever they live), values sealed in `HEAD` and plain now, current
 //! secrets found by value, and the schema of each environment a staged
-//! file belongs to. envsafe.toml (schema, `[hook] allow`, pins) is read
-//! from the index, not the working tree. The cost follows what is staged.
+//! file belongs to. Every project in the repository counts (an
+//! envsafe.toml in a subdirectory is a project of its own), each read from
+//! the index, not the working tree. The cost follows what is staged.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use git2::Repository;
+use git2::{Oid, Repository};
 
 use super::blob::{self, FileKind};
 use super::index::{self, Staged};
@@ -32,8 +33,8 @@ pub struct StagedScan {
     pub secrets_searched: usize,
 }
 
-/// The project as the index has it: envsafe.toml's place and contents, and
-/// each environment's files as repository paths.
+/// A project as the index has it: envsafe.toml's directory and contents,
+/// and each environment's files as repository paths.
 struct IndexedProject {
     /// The project's directory from the top of the working tree ("" at the top).
     prefix: String,
@@ -55,61 +56,48 @@ impl IndexedProject {
         if self.prefix.is_empty() {
             Some(path)
         } else {
-            path.strip_prefix(&format!("{}/", self.prefix))
+            path.strip_prefix(&self.prefix)?.strip_prefix('/')
         }
     }
 
-    fn read(repo: &Repository, top: &Path, prefix: String, staged: &[Staged]) -> Result<Self> {
+    fn new(prefix: String, config: Config) -> Self {
         let mut project = Self {
             prefix,
-            config: Config::default(),
+            config,
             env_files: BTreeMap::new(),
         };
-        let config_path = project.repo_path("envsafe.toml");
-        if let Some(text) =
-            index::index_texts(repo, top, std::slice::from_ref(&config_path))?.remove(&config_path)
-        {
-            project.config = Config::parse(Path::new(&config_path), &text)?;
-        }
-        project.env_files = if project.config.environments.is_empty() {
-            // Zero-config: `.env` and `.env.NAME` at the project root, as
-            // staged or already in the index.
-            let mut by_env: BTreeMap<String, Vec<String>> = BTreeMap::new();
-            let names = staged.iter().map(|s| s.path.clone()).chain(
-                index::index_texts(repo, top, &[project.repo_path(".env*")])
-                    .unwrap_or_default()
-                    .into_keys(),
-            );
-            for path in names {
-                let Some(rel) = project.project_path(&path) else {
-                    continue;
-                };
-                if let Some(env) = (!rel.contains('/'))
-                    .then(|| env_from_file_name(rel))
-                    .flatten()
-                {
-                    let files = by_env.entry(env).or_default();
-                    if !files.contains(&path) {
-                        files.push(path);
-                    }
+        project.env_files = project
+            .config
+            .environments
+            .iter()
+            .map(|(env, c)| {
+                let files = c.files.clone().unwrap_or_else(|| vec![default_file(env)]);
+                (
+                    env.clone(),
+                    files.iter().map(|f| project.repo_path(f)).collect(),
+                )
+            })
+            .collect();
+        project
+    }
+
+    /// Zero-config: `.env` and `.env.NAME` at the project's root, as staged
+    /// or already in the index.
+    fn add_zero_config_files(&mut self, names: impl Iterator<Item = String>) {
+        for path in names {
+            let Some(rel) = self.project_path(&path) else {
+                continue;
+            };
+            if let Some(env) = (!rel.contains('/'))
+                .then(|| env_from_file_name(rel))
+                .flatten()
+            {
+                let files = self.env_files.entry(env).or_default();
+                if !files.contains(&path) {
+                    files.push(path);
                 }
             }
-            by_env
-        } else {
-            project
-                .config
-                .environments
-                .iter()
-                .map(|(env, c)| {
-                    let files = c.files.clone().unwrap_or_else(|| vec![default_file(env)]);
-                    (
-                        env.clone(),
-                        files.iter().map(|f| project.repo_path(f)).collect(),
-                    )
-                })
-                .collect()
-        };
-        Ok(project)
+        }
     }
 
     fn listed(&self, path: &str) -> Vec<String> {
@@ -121,42 +109,127 @@ impl IndexedProject {
     }
 }
 
-/// The values of every environment's current secrets that `keys` can open
-/// (the staged file, else the index's, else the working tree's); an
-/// environment without a usable key is skipped.
+/// Every project a staged path can belong to: an envsafe.toml in the
+/// index at the top or in any directory above a staged path (one git call
+/// for all candidates), deepest first. Without one at the top, the top is
+/// a zero-config project.
+fn projects(repo: &Repository, top: &Path, staged: &[Staged]) -> Result<Vec<IndexedProject>> {
+    let mut candidates = BTreeSet::from(["envsafe.toml".to_string()]);
+    for s in staged {
+        let mut dir = s.path.as_str();
+        while let Some((parent, _)) = dir.rsplit_once('/') {
+            candidates.insert(format!("{parent}/envsafe.toml"));
+            dir = parent;
+        }
+    }
+    let candidates: Vec<String> = candidates.into_iter().collect();
+    let mut out = Vec::new();
+    for (path, text) in index::index_texts(repo, top, &candidates)? {
+        let prefix = path
+            .strip_suffix("envsafe.toml")
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .to_owned();
+        out.push(IndexedProject::new(
+            prefix,
+            Config::parse(Path::new(&path), &text)?,
+        ));
+    }
+    if !out.iter().any(|p| p.prefix.is_empty()) {
+        out.push(IndexedProject::new(String::new(), Config::default()));
+    }
+    for project in &mut out {
+        if project.config.environments.is_empty() {
+            let pattern = project.repo_path(".env*");
+            let names = staged.iter().map(|s| s.path.clone()).chain(
+                index::index_texts(repo, top, &[pattern])
+                    .unwrap_or_default()
+                    .into_keys(),
+            );
+            project.add_zero_config_files(names);
+        }
+    }
+    out.sort_by_key(|p| std::cmp::Reverse(p.prefix.len()));
+    Ok(out)
+}
+
+/// The project that owns `path`: the deepest one containing it.
+fn owner<'a>(projects: &'a [IndexedProject], path: &str) -> &'a IndexedProject {
+    projects
+        .iter()
+        .find(|p| p.project_path(path).is_some())
+        .expect("the top project contains every path")
+}
+
+/// The values of every current secret `keys` can open: each environment's
+/// files (staged, else in the index, else in the working tree) and their
+/// versions in `HEAD`, and the `HEAD` version of every staged env-like file
+/// (renamed, moved or deleted ones included), so a value decrypted and
+/// renamed is still found. A file without a usable key is skipped.
 fn current_secrets(
     repo: &Repository,
     top: &Path,
-    project: &IndexedProject,
+    projects: &[IndexedProject],
+    staged: &[Staged],
     staged_texts: &BTreeMap<String, String>,
-    keys: &KeyLookup,
+    keys_file: Option<&Path>,
 ) -> Result<SecretValues> {
-    let all: Vec<String> = project.env_files.values().flatten().cloned().collect();
-    let in_index = index::index_texts(repo, top, &all)?;
+    let head = repo.head().ok().and_then(|h| h.peel_to_tree().ok());
+    let head_text = |path: &str| -> Option<String> {
+        let entry = head.as_ref()?.get_path(Path::new(path)).ok()?;
+        Some(index::text_of(repo.find_blob(entry.id()).ok()?.content()))
+    };
+    let blob_text = |id: Oid| repo.find_blob(id).ok().map(|b| index::text_of(b.content()));
     let mut values = Vec::new();
-    for (env, files) in &project.env_files {
-        let mut openers = Openers::new(keys, env);
-        'files: for file in files {
-            let text = match staged_texts.get(file).or_else(|| in_index.get(file)) {
-                Some(t) => t.clone(),
-                None => match crate::fsutil::read_optional(&top.join(file)) {
-                    Ok(Some(t)) => t,
-                    _ => continue,
-                },
+    for project in projects {
+        let keys = KeyLookup {
+            keys_file: keys_file.map(Path::to_path_buf),
+            project_root: top.join(&project.prefix),
+        };
+        let all: Vec<String> = project.env_files.values().flatten().cloned().collect();
+        let in_index = index::index_texts(repo, top, &all)?;
+        let mut texts: Vec<(String, String, String)> = Vec::new(); // (env, path, text)
+        for (env, files) in &project.env_files {
+            for file in files {
+                let current = staged_texts
+                    .get(file)
+                    .or_else(|| in_index.get(file))
+                    .cloned()
+                    .or_else(|| crate::fsutil::read_optional(&top.join(file)).ok().flatten());
+                texts.extend(current.map(|t| (env.clone(), file.clone(), t)));
+                texts.extend(head_text(file).map(|t| (env.clone(), file.clone(), t)));
+            }
+        }
+        for s in staged
+            .iter()
+            .filter(|s| std::ptr::eq(owner(projects, &s.path), project))
+        {
+            let Some(text) = s.head_id.and_then(blob_text) else {
+                continue;
             };
-            let path = PathBuf::from(file);
+            if blob::kind_of(&s.path, &text) == FileKind::Env {
+                let env = project
+                    .listed(&s.path)
+                    .pop()
+                    .unwrap_or_else(|| "development".into());
+                texts.push((env, s.path.clone(), text));
+            }
+        }
+        for (env, file, text) in texts {
+            let path = PathBuf::from(&file);
             let Ok(doc) = Document::parse(&path, text) else {
                 continue;
             };
             let Ok(header) = crate::header::find(&doc) else {
                 continue;
             };
+            let mut openers = Openers::new(&keys, &env);
             for e in doc.entries() {
                 if let Some(sealed) = e.sealed() {
                     match openers.open_entry(&path, header.as_ref(), &e, sealed) {
                         Ok(v) => values.push((env.clone(), e.name.to_owned(), v)),
                         Err(crate::Error::Decrypt { .. }) => {}
-                        Err(_) => continue 'files, // no key for this file
+                        Err(_) => break, // no key for this file
                     }
                 }
             }
@@ -165,62 +238,53 @@ fn current_secrets(
     Ok(SecretValues::new(values))
 }
 
-/// Scans what is staged. `project_root` is the project's directory in the
-/// working tree; `require` also checks that required variables are
-/// present; `keys` (when any key is at hand) lets the scan find current
-/// secrets by value.
-pub fn scan_staged(project_root: &Path, require: bool, keys: &KeyLookup) -> Result<StagedScan> {
+/// Scans what is staged. `keys_file` (`--keys-file`) is where private keys
+/// are, else each project's `.env.keys`; with a key at hand the scan finds
+/// current secrets by value. `require` also checks that required variables
+/// are present.
+pub fn scan_staged(keys_file: Option<&Path>, require: bool) -> Result<StagedScan> {
     let mut out = StagedScan::default();
     let repo = super::open()?;
     if repo.is_bare() {
         return Ok(out); // a bare repository has nothing staged
     }
-    let root = if project_root.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        project_root
-    };
-    let prefix = match (
-        repo.workdir().and_then(|w| w.canonicalize().ok()),
-        root.canonicalize().ok(),
-    ) {
-        (Some(top), Some(here)) => here
-            .strip_prefix(&top)
-            .map(|p| p.to_string_lossy().replace('\\', "/"))
-            .unwrap_or_default(),
-        _ => String::new(),
-    };
     // git prints paths relative to the top of the working tree.
     let top = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
     let staged = index::staged_entries(&top)?;
-    let project = IndexedProject::read(
-        &repo,
-        &top,
-        prefix.trim_end_matches('/').to_owned(),
-        &staged,
-    )?;
-    let mut blobs: Vec<(&Staged, Vec<u8>)> = Vec::new();
+    let projects = projects(&repo, &top, &staged)?;
+    let mut blobs: Vec<(&Staged, bool, Vec<u8>)> = Vec::new();
     for entry in &staged {
+        let Some(id) = entry.id else {
+            continue; // deleted
+        };
+        let project = owner(&projects, &entry.path);
         let allowed = project
             .project_path(&entry.path)
             .is_some_and(|p| super::allowed(&project.config.hook.allow, p));
         if allowed {
             out.allowed += 1;
-            continue;
+        } else {
+            out.files += 1;
         }
-        out.files += 1;
-        blobs.push((entry, repo.find_blob(entry.id)?.content().to_vec()));
+        blobs.push((entry, allowed, repo.find_blob(id)?.content().to_vec()));
     }
     let staged_texts: BTreeMap<String, String> = blobs
         .iter()
-        .filter(|(e, _)| !project.listed(&e.path).is_empty())
-        .map(|(e, b)| (e.path.clone(), index::text_of(b)))
+        .filter(|(e, _, _)| !owner(&projects, &e.path).listed(&e.path).is_empty())
+        .map(|(e, _, b)| (e.path.clone(), index::text_of(b)))
         .collect();
-    let secrets = current_secrets(&repo, &top, &project, &staged_texts, keys)?;
+    let secrets = current_secrets(&repo, &top, &projects, &staged, &staged_texts, keys_file)?;
     out.secrets_searched = usize::from(!secrets.is_empty());
-    let mut touched: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (entry, bytes) in &blobs {
+    // (project index, environment) → the staged files it loads.
+    let mut touched: BTreeMap<(usize, String), BTreeSet<String>> = BTreeMap::new();
+    for (entry, allowed, bytes) in &blobs {
         let at = PathBuf::from(&entry.path);
+        // A current secret's value is never allowed, wherever it is.
+        out.findings.extend(secrets.find(&at, bytes));
+        if *allowed {
+            continue;
+        }
+        let project = owner(&projects, &entry.path);
         let envs = project.listed(&entry.path);
         out.findings.extend(blob::scan_blob(
             &entry.path,
@@ -236,17 +300,23 @@ pub fn scan_staged(project_root: &Path, require: bool, keys: &KeyLookup) -> Resu
                     .extend(blob::unsealed_since_head(&at, &head, &text));
             }
         }
-        out.findings.extend(secrets.find(&at, bytes));
+        let p = projects
+            .iter()
+            .position(|q| std::ptr::eq(q, project))
+            .expect("owner is one of them");
         for env in envs {
-            touched.entry(env).or_default().insert(entry.path.clone());
+            touched
+                .entry((p, env))
+                .or_default()
+                .insert(entry.path.clone());
         }
     }
-    let checker = Checker::new(&project.config);
     let no_keys = Secrets {
         keys: None,
         required: false,
     };
-    for (env, staged_here) in &touched {
+    for ((p, env), staged_here) in &touched {
+        let project = &projects[*p];
         let files = &project.env_files[env];
         // Staged files' texts are the staged blobs; ask the index only for
         // the environment's other files (one more git call, often none).
@@ -263,7 +333,8 @@ pub fn scan_staged(project_root: &Path, require: bool, keys: &KeyLookup) -> Resu
                 (PathBuf::from(f), text)
             })
             .collect();
-        let report = checker.check_sources(env, &sources, no_keys, require)?;
+        let report =
+            Checker::new(&project.config).check_sources(env, &sources, no_keys, require)?;
         out.findings.extend(report.findings.into_iter().filter(|f| {
             f.severity == Severity::Error
                 && match &f.file {

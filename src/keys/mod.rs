@@ -92,15 +92,30 @@ impl KeyLookup {
                 Source::KeysFile(path) => texts.extend(keys_file::read_named(&path, &var)?),
             }
         }
-        Ok(texts
-            .iter()
-            .flat_map(|t| {
-                t.expose()
-                    .split(',')
-                    .filter_map(|p| PrivateKey::parse(p.trim()).ok())
-                    .collect::<Vec<_>>()
-            })
-            .collect())
+        Ok(parse_all(&texts))
+    }
+
+    /// Every other key a lookup for `env` would try: `ENVSAFE_PRIVATE_KEY`,
+    /// a keys file's `ENVSAFE_PRIVATE_KEY`, an age identity file. Which
+    /// environment they belong to is not said; a writer proves it by opening
+    /// a value of the file.
+    pub fn held_generic(&self, env: &str, env_file: &Path) -> Result<Vec<PrivateKey>> {
+        let var = env_vars::private_key_var(env);
+        let mut texts = Vec::new();
+        for source in self.sources(env, env_file) {
+            match &source {
+                Source::EnvVar(name) if *name == var => {}
+                Source::EnvVar(_) => texts.extend(source.candidates(env)?.unwrap_or_default()),
+                Source::KeysFile(path) => {
+                    if keys_file::read_named(path, &var)?.is_none() {
+                        texts.extend(source.candidates(env)?.unwrap_or_default());
+                    } else {
+                        texts.extend(keys_file::read_named(path, ENVSAFE_PRIVATE_KEY)?);
+                    }
+                }
+            }
+        }
+        Ok(parse_all(&texts))
     }
 
     /// The private key of environment `env` whose public key is `public`,
@@ -157,4 +172,18 @@ impl KeyLookup {
             tried,
         })
     }
+}
+
+/// Every private key in `texts` (comma-separated lists allowed); text that
+/// is not a key is skipped.
+fn parse_all(texts: &[crate::SecretValue]) -> Vec<PrivateKey> {
+    texts
+        .iter()
+        .flat_map(|t| {
+            t.expose()
+                .split(',')
+                .filter_map(|p| PrivateKey::parse(p.trim()).ok())
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }

@@ -9,16 +9,32 @@ use super::{Encode, VarSpec};
 use crate::error::{Error, Result};
 use crate::SecretValue;
 
+/// The largest file a `from_file` value is read from: an environment
+/// variable cannot hold more than 128 KiB on Linux anyway.
+pub const MAX_FROM_FILE: u64 = 1 << 20;
+
 /// The schema's value for `name` when the files and the process leave it
 /// unset; `root` is where `from_file` paths are relative to.
 pub fn schema_value(name: &str, spec: &VarSpec, root: &Path) -> Result<Option<SecretValue>> {
     if let Some(file) = &spec.from_file {
         let path = root.join(file);
-        let bytes = std::fs::read(&path).map_err(|source| Error::Io {
-            path: path.clone(),
-            source,
-        })?;
-        let bytes = zeroize::Zeroizing::new(bytes);
+        let bytes = crate::fsutil::read_bytes(&path, MAX_FROM_FILE)?;
+        // A committed envsafe.toml must not hand the private keys to the app.
+        let holds_keys = crate::write::is_keys_file_name(&path)
+            || memchr::memmem::find(&bytes.to_ascii_uppercase(), b"AGE-SECRET-KEY-1").is_some()
+            || memchr::memmem::find(&bytes, b"ENVSAFE_PRIVATE_KEY").is_some();
+        if holds_keys {
+            return Err(Error::KeysFileTarget {
+                path,
+                why: "holds private keys: a `from_file` value never comes from a keys file",
+            });
+        }
+        if spec.encode.is_none() && bytes.contains(&0) {
+            return Err(Error::NulInValue {
+                path,
+                name: name.to_owned(),
+            });
+        }
         return Ok(Some(match spec.encode {
             Some(Encode::Base64) => {
                 SecretValue::new(base64::engine::general_purpose::STANDARD.encode(&*bytes))

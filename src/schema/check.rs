@@ -103,10 +103,17 @@ struct Definition {
     value: Option<SecretValue>,
 }
 
+/// How many bytes of values one checker matches against patterns in all:
+/// a match costs up to (compiled size × value length), both bounded, so
+/// this bounds the time a hostile envsafe.toml can make every `run` spend.
+pub const PATTERN_BUDGET: usize = 256 << 10;
+
 /// The schema, with its patterns compiled once.
 pub struct Checker<'a> {
     config: &'a Config,
     patterns: HashMap<&'a str, regex_lite::Regex>,
+    /// Bytes of values still allowed through patterns.
+    pattern_budget: std::cell::Cell<usize>,
 }
 
 impl<'a> Checker<'a> {
@@ -122,7 +129,11 @@ impl<'a> Checker<'a> {
                     .map(|re| (name.as_str(), re))
             })
             .collect();
-        Self { config, patterns }
+        Self {
+            config,
+            patterns,
+            pattern_budget: std::cell::Cell::new(PATTERN_BUDGET),
+        }
     }
 
     /// Checks `env`, whose files are `files` (in load order), as they are
@@ -393,7 +404,34 @@ impl<'a> Checker<'a> {
             return;
         };
         if let Some(value) = &last.value {
-            if let Some(v) = check_value(spec, self.patterns.get(name), value.expose()) {
+            let mut pattern = self.patterns.get(name);
+            if pattern.is_some() {
+                let len = value
+                    .expose()
+                    .len()
+                    .min(super::types::MAX_PATTERN_INPUT + 1);
+                match self.pattern_budget.get().checked_sub(len) {
+                    Some(left) => self.pattern_budget.set(left),
+                    None => {
+                        pattern = None;
+                        report.findings.push(
+                            Finding::new(
+                                Severity::Error,
+                                env,
+                                name,
+                                "pattern",
+                                format!(
+                                    "was not matched against its pattern: more than {} KiB of values were already matched in this run",
+                                    PATTERN_BUDGET >> 10
+                                ),
+                            )
+                            .at(&last.file, last.line)
+                            .help(Some("use fewer or simpler `pattern` rules (`length`, `values`, `type` cost nothing)".into())),
+                        );
+                    }
+                }
+            }
+            if let Some(v) = check_value(spec, pattern, value.expose()) {
                 report.findings.push(
                     Finding::new(Severity::Error, env, name, v.rule, v.message)
                         .at(&last.file, last.line)

@@ -85,7 +85,7 @@ mod tests {
         let config = Config::parse(
             std::path::Path::new("envsafe.toml"),
             "[vars.PORT]\ntype = \"port\"\ndefault = 8080\ndescription = \"HTTP port\"\n\
-             [vars.API_KEY]\nrequired = true\ndefault = \"never-shown\"\n",
+             [vars.API_KEY]\nrequired = true\n",
         )
         .unwrap();
         let seen = ["EXTRA".to_string(), "PORT".to_string()].into();
@@ -93,6 +93,18 @@ mod tests {
         assert!(text.contains("\n# (string, required, secret)\nAPI_KEY=\n"));
         assert!(text.contains("\n# HTTP port (port)\nPORT=8080\n"));
         assert!(text.ends_with("\n# Not in the schema:\nEXTRA=\n"));
-        assert!(!text.contains("never-shown"));
+    }
+
+    #[test]
+    fn a_secret_cannot_have_a_default() {
+        let err = Config::parse(
+            std::path::Path::new("envsafe.toml"),
+            "[vars.API_KEY]\ndefault = \"tok_live_123\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "envsafe.toml:1:1: vars.API_KEY is secret but has a `default`: it would be committed in plain text"
+        );
     }
 }

@@ -79,6 +79,23 @@ pub fn parse_file(
                 );
             }
             let pin_env = h.env.as_deref().unwrap_or(env);
+            if !config.environments.is_empty() && !config.environments.contains_key(pin_env) {
+                findings.push(
+                    Finding::new(
+                        Severity::Error,
+                        env,
+                        "",
+                        "undeclared-env",
+                        format!(
+                            "the header names environment `{pin_env}`, which envsafe.toml does not declare, so its key is not pinned"
+                        ),
+                    )
+                    .at(path, header_line)
+                    .help(Some(format!(
+                        "declare it with `envsafe init -e {pin_env}`, or restore the header from git"
+                    ))),
+                );
+            }
             if let Some(pinned) = config.pinned_key(pin_env) {
                 if pinned != h.public_key {
                     findings.push(

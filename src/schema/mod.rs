@@ -53,6 +53,17 @@ pub fn check_config(config: &Config, path: &Path, text: &str) -> Result<()> {
                 ));
             }
         }
+        if spec.default.is_some() && spec.is_secret(name, None) {
+            let at = text.find(&format!("[vars.{name}]")).unwrap_or(0);
+            return Err(error_at(
+                path,
+                text,
+                at,
+                format!(
+                    "vars.{name} is secret but has a `default`: it would be committed in plain text"
+                ),
+            ));
+        }
         if let (Some(min), Some(max)) = (spec.min_length, spec.max_length) {
             if min > max {
                 let at = text.find(&format!("[vars.{name}]")).unwrap_or(0);
@@ -72,7 +83,7 @@ pub fn check_config(config: &Config, path: &Path, text: &str) -> Result<()> {
 /// is untrusted input that every teammate's `run` and hook compiles.
 pub const MAX_PATTERN: usize = 1024;
 /// The compiled size a pattern may reach (regex-lite's estimate, bytes).
-const MAX_COMPILED: usize = 256 << 10;
+const MAX_COMPILED: usize = 32 << 10;
 
 /// Compiles a schema pattern with bounded size and nesting, so a hostile
 /// one fails fast instead of taking seconds and gigabytes.

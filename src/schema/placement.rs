@@ -7,6 +7,10 @@ use crate::config::Config;
 use crate::envelope;
 use crate::error::{Error, Result};
 
+/// The largest value `set` stores: Linux refuses to start a program with
+/// a larger environment variable (MAX_ARG_STRLEN).
+pub const MAX_VALUE: usize = 128 << 10;
+
 /// Where a variable's value belongs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Placement {
@@ -55,6 +59,12 @@ pub fn check_write(config: &Config, name: &str, value: &str, allow_empty: bool) 
                 name: name.to_owned(),
             })
         };
+    }
+    if value.len() > MAX_VALUE {
+        return Err(reject(
+            "too-large",
+            "is larger than 128 KiB, the most one environment variable can hold (Linux)",
+        ));
     }
     if value.contains('\0') {
         return Err(reject(

@@ -7,7 +7,7 @@ use base64::Engine;
 use super::{VarSpec, VarType};
 
 /// The longest value matched against a `pattern`.
-pub const MAX_PATTERN_INPUT: usize = 64 << 10;
+pub const MAX_PATTERN_INPUT: usize = 4 << 10;
 
 /// A broken rule: its stable code and what is wrong (without the value).
 #[derive(Debug, Clone, PartialEq, Eq)]

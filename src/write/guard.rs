@@ -111,31 +111,88 @@ pub fn file_env(doc: &Document, header: Option<&Header>, ctx: &WriteCtx<'_>) -> 
         .unwrap_or_else(|| ctx.env.to_owned()))
 }
 
-/// Checks that `header`'s key may be sealed to: it equals the key pinned
-/// for `env` in envsafe.toml, or, with no pin, it belongs to the private
-/// key the writer holds for `env` (when it holds one).
+/// Checks that `header`'s key may be sealed to. With environments in
+/// envsafe.toml: the environment must be declared and the key must equal
+/// its pin (when it has one). Zero-config: the key must belong to the
+/// private key the writer holds for the environment (by the header's, the
+/// file name's or the chosen environment's name), and to any other held key
+/// that opens a value of the file.
 pub fn trust_header(doc: &Document, header: &Header, env: &str, ctx: &WriteCtx<'_>) -> Result<()> {
-    if let Some(pinned) = ctx.config.pinned_key(env) {
-        if pinned != header.public_key {
-            return Err(Error::KeyMismatch {
+    if !ctx.config.environments.is_empty() {
+        if !ctx.config.environments.contains_key(env) {
+            return Err(Error::UndeclaredEnv {
                 at: header_at(doc),
-                header: header.public_key.to_string(),
-                trusted: pinned.to_string(),
-                trusted_what: format!("the key pinned for `{env}` in envsafe.toml"),
+                env: env.to_owned(),
             });
         }
-        return Ok(());
+        if let Some(pinned) = ctx.config.pinned_key(env) {
+            if pinned != header.public_key {
+                return Err(mismatch(
+                    doc,
+                    header,
+                    pinned,
+                    format!("the key pinned for `{env}` in envsafe.toml"),
+                ));
+            }
+            return Ok(());
+        }
     }
-    let held = ctx.keys.held_for(env, doc.path())?;
-    if !held.is_empty() && !held.iter().any(|k| k.public() == header.public_key) {
-        return Err(Error::KeyMismatch {
-            at: header_at(doc),
-            header: header.public_key.to_string(),
-            trusted: held[0].public().to_string(),
-            trusted_what: format!("the public key of your private key for `{env}`"),
-        });
+    let mut envs = vec![env.to_owned(), ctx.env.to_owned()];
+    envs.extend(
+        doc.path()
+            .file_name()
+            .and_then(|n| crate::config::env_from_file_name(&n.to_string_lossy())),
+    );
+    envs.dedup();
+    for e in &envs {
+        let held = ctx.keys.held_for(e, doc.path())?;
+        if !held.is_empty() {
+            if held.iter().any(|k| k.public() == header.public_key) {
+                return Ok(());
+            }
+            return Err(mismatch(
+                doc,
+                header,
+                held[0].public(),
+                format!("the public key of your private key for `{e}`"),
+            ));
+        }
+    }
+    // Keys not named for an environment: one that opens a value of this
+    // file is this file's key.
+    if let Some(e) = doc.entries().find(|e| e.sealed().is_some()) {
+        let sealed = e.sealed().unwrap_or_default();
+        for key in ctx.keys.held_generic(env, doc.path())? {
+            let public = key.public();
+            if public != header.public_key
+                && crate::crypto::Opener::with_public(key, public)
+                    .open(e.name, sealed)
+                    .is_ok()
+            {
+                return Err(mismatch(
+                    doc,
+                    header,
+                    public,
+                    "the public key of the private key that opens this file's values".into(),
+                ));
+            }
+        }
     }
     Ok(())
+}
+
+fn mismatch(
+    doc: &Document,
+    header: &Header,
+    trusted: crate::crypto::PublicKey,
+    what: String,
+) -> Error {
+    Error::KeyMismatch {
+        at: header_at(doc),
+        header: header.public_key.to_string(),
+        trusted: trusted.to_string(),
+        trusted_what: what,
+    }
 }
 
 /// Everything a writer checks on the document it is about to change; the
@@ -147,6 +204,18 @@ pub fn prepare(doc: &Document, ctx: &WriteCtx<'_>) -> Result<(Option<Header>, St
     let env = file_env(doc, header.as_ref(), ctx)?;
     match &header {
         Some(h) => trust_header(doc, h, &env, ctx)?,
+        None if !ctx.config.environments.is_empty()
+            && !ctx.config.environments.contains_key(&env) =>
+        {
+            return Err(Error::UndeclaredEnv {
+                at: Location {
+                    path: doc.path().to_path_buf(),
+                    line: 1,
+                    col: 1,
+                },
+                env,
+            });
+        }
         None => {
             if let Some(e) = doc.entries().find(|e| e.sealed().is_some()) {
                 return Err(Error::NoHeader {

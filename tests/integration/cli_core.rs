@@ -222,7 +222,10 @@ fn run_passes_the_exit_code_and_reports_a_missing_command() {
     p.envsafe(&["run", "--", "no-such-command-xyz"])
         .assert()
         .code(127)
-        .stderr("error: command not found: no-such-command-xyz\n");
+        .stderr(
+            "error: command not found: no-such-command-xyz\n\
+             help: check the name; a command without `/` is searched on PATH\n",
+        );
     p.envsafe(&["run"]).assert().code(2);
 }
 

@@ -11,7 +11,7 @@ use crate::support::{stdout, Project};
 
 const LIMIT: Duration = Duration::from_secs(20);
 
-const EXPAND_HELP: &str = "help: expansion is limited (32 levels, 1 MiB per value, 64 MiB in all): write the value out, or single-quote it to keep it literal\n";
+const EXPAND_HELP: &str = "help: expansion is limited (32 levels, 1 MiB per value, 4 MiB in all): write the value out, or single-quote it to keep it literal\n";
 
 #[test]
 fn deep_nesting_is_a_located_error_not_a_stack_overflow() {
@@ -74,7 +74,7 @@ fn an_expansion_bomb_is_a_located_error_not_gigabytes() {
         .assert()
         .code(1)
         .stderr(format!(
-            "error: .env:72:5: `X66`: expansion adds more than 64 MiB to this environment's values\n{EXPAND_HELP}"
+            "error: .env:9:4: `X3`: expansion adds more than 4 MiB to this environment's values\n{EXPAND_HELP}"
         ));
 }
 
@@ -101,22 +101,40 @@ fn hostile_schema_patterns_are_bounded() {
         "error: envsafe.toml:2:11: vars.A.pattern is not a valid regular expression: compiled regex exceeded size limit\n  |\n2 | pattern = \"((a{100}){100}){100}\"\n  |           ^\n\
          help: fix envsafe.toml at the place shown\n",
     );
-    // The worst pattern within the bounds on a long value (the old code
-    // took seconds per 100 KB), and a value too long to match at all.
+    // The worst pattern within the bounds on the longest value matched,
+    // and a value too long to match at all.
     p.write(
         "envsafe.toml",
         &format!(
             "[vars.A]\nsecret = false\npattern = \"{}\"\n",
-            "(a|aa)*".repeat(146)
+            "(a|aa)*".repeat(100)
         ),
     );
-    p.write(".env", &format!("A={}b\n", "a".repeat(16_000)));
+    p.write(".env", &format!("A={}b\n", "a".repeat(4000)));
     p.envsafe(&["check"]).timeout(LIMIT).assert().code(3);
     p.write(".env", &format!("A={}\n", "a".repeat(1_000_000)));
     let out = p.envsafe(&["check"]).timeout(LIMIT).assert().code(3);
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     assert!(
-        text.starts_with("error[pattern] development: A is longer than 65536 bytes, too long to match against its pattern\n"),
+        text.starts_with("error[pattern] development: A is longer than 4096 bytes, too long to match against its pattern\n"),
+        "{text}"
+    );
+    // Many patterns at the limits, fed by expansion (under 1 KB of files):
+    // the matching budget stops it, with an error per variable left.
+    let mut toml = String::from("[environments.development]\nfiles = [\".env\"]\n");
+    let mut env = format!("X={}\nY={}\n", "a".repeat(128), "$X".repeat(30));
+    for i in 0..80 {
+        toml.push_str(&format!(
+            "[vars.A{i}]\nsecret = false\npattern = '(?:.*){{20}}x'\n"
+        ));
+        env.push_str(&format!("A{i}=$Y\n"));
+    }
+    p.write("envsafe.toml", &toml);
+    p.write(".env", &env);
+    let out = p.envsafe(&["check"]).timeout(LIMIT).assert().code(3);
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        text.contains("was not matched against its pattern: more than 256 KiB of values were already matched in this run"),
         "{text}"
     );
 }
@@ -197,15 +215,15 @@ fn symlinked_env_and_keys_files_are_written_through() {
         "through-the-link\n"
     );
     // A symlink to nowhere is refused, not replaced.
-    std::os::unix::fs::symlink("missing/target.env", p.file(".env.ci")).unwrap();
-    p.envsafe(&["-f", ".env.ci", "set", "X_TOKEN", "x"])
+    std::os::unix::fs::symlink("missing/target.env", p.file("dangling.env")).unwrap();
+    p.envsafe(&["-f", "dangling.env", "set", "X_TOKEN", "x"])
         .assert()
         .code(1)
         .stderr(
-            "error: .env.ci: a symlink whose target does not exist\n\
+            "error: dangling.env: a symlink whose target does not exist\n\
              help: create the file it points to, or replace the symlink with a file\n",
         );
-    assert!(std::fs::symlink_metadata(p.file(".env.ci"))
+    assert!(std::fs::symlink_metadata(p.file("dangling.env"))
         .unwrap()
         .file_type()
         .is_symlink());

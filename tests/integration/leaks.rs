@@ -329,7 +329,8 @@ fn a_full_disk_on_stdout_fails_the_command() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         String::from_utf8(out.stderr).unwrap(),
-        "error: <stdout>: No space left on device (os error 28)\n"
+        "error: <stdout>: No space left on device (os error 28)\n\
+         help: free some space, or write somewhere else\n"
     );
     // A closed pipe is not an error: `envsafe get | head -c1`.
     let sh = format!(

@@ -2,6 +2,7 @@
 //! directories (and real git / age / node where a test says so).
 
 mod age_interop;
+mod attacks;
 mod cli_core;
 mod cli_errors;
 mod dotenv_diff;

@@ -411,7 +411,7 @@ fn plain_run_warns_and_applies_defaults_and_from_file() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.starts_with(
-            "warning: error[type] production: LOG_LEVEL must be one of: debug, info, warn, error"
+            "error[type] production: LOG_LEVEL must be one of: debug, info, warn, error"
         ),
         "{err}"
     );

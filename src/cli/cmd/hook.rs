@@ -91,7 +91,7 @@ pub fn render(f: &Finding) -> String {
 }
 
 pub fn run(ctx: &Ctx, require: bool, output: Output) -> CmdResult {
-    let scan = git::scan_staged(&ctx.project.root, require, &ctx.keys())?;
+    let scan = git::scan_staged(ctx.global.keys_file.as_deref(), require)?;
     if ctx.ui.json {
         ctx.ui.json(&serde_json::json!({
             "ok": scan.findings.is_empty(),

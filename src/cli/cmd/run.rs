@@ -54,7 +54,7 @@ fn check_schema(ctx: &Ctx, env: &str, files: &[PathBuf], strict: bool) -> Result
         )));
     }
     for f in &report.findings {
-        ctx.ui.warn(&super::check::render(f));
+        ctx.ui.note(&super::check::render(f));
     }
     Ok(true)
 }
