@@ -108,3 +108,12 @@ pub fn stdout(cmd: &mut Command) -> String {
     let out = cmd.assert().success().get_output().stdout.clone();
     String::from_utf8(out).unwrap()
 }
+
+/// `target/venv/bin/TOOL` in this repository, whatever CARGO_TARGET_DIR says:
+/// the Python tools `bash tests/setup.sh` installs in a virtual environment
+/// (PyNaCl + cryptography for `python3`, and `pre-commit`).
+pub fn venv_tool(tool: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/venv/bin")
+        .join(tool)
+}
