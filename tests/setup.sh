@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh machine, skipping what is there:
-# - apt: the `age` CLI (interop tests); python3-venv when `python3 -m venv`
-#   cannot make a virtual environment (stock Debian and Ubuntu);
+# - apt: the `age` CLI (interop tests); python3 if missing; python3-venv when
+#   `python3 -m venv` cannot make a virtual environment (stock Debian, Ubuntu);
 # - npm: the real dotenvx (parser differential test) into tests/dotenvx/node_modules;
 # - a virtual environment, target/venv (git-ignored): tests/requirements.txt,
 #   PyNaCl + cryptography (tests/vectors/verify.py) and pre-commit (the hook
@@ -19,6 +19,9 @@ if ! command -v age >/dev/null || ! command -v age-keygen >/dev/null; then
 fi
 if [ ! -d tests/dotenvx/node_modules/@dotenvx/dotenvx ]; then
   npm ci --prefix tests/dotenvx --no-audit --no-fund --loglevel=error >/dev/null
+fi
+if ! command -v python3 >/dev/null; then # tests/vectors, bench/, ../shared/conformance
+  apt_install python3 python3-venv
 fi
 venv=target/venv
 if [ ! -x "$venv/bin/python3" ] || [ ! -x "$venv/bin/pre-commit" ] \
