@@ -1,19 +1,39 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh machine, skipping what is there:
-# the `age` CLI (interop tests) and the real dotenvx (parser differential test).
+# - apt: the `age` CLI (interop tests); python3 if missing; python3-venv when
+#   `python3 -m venv` cannot make a virtual environment (stock Debian, Ubuntu);
+# - npm: the real dotenvx (parser differential test) into tests/dotenvx/node_modules;
+# - a virtual environment, target/venv (git-ignored): tests/requirements.txt,
+#   PyNaCl + cryptography (tests/vectors/verify.py) and pre-commit (the hook
+#   test). Never the system Python, which Debian 12 and Ubuntu 23.04+ refuse
+#   to `pip install` into (PEP 668); the tests run target/venv/bin/….
 set -euo pipefail
 cd "$(dirname "$0")/.."
+apt_install() {
+  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq "$@" >/dev/null
+}
 if ! command -v age >/dev/null || ! command -v age-keygen >/dev/null; then
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq age >/dev/null
+  apt_install age
 fi
 if [ ! -d tests/dotenvx/node_modules/@dotenvx/dotenvx ]; then
   npm ci --prefix tests/dotenvx --no-audit --no-fund --loglevel=error >/dev/null
 fi
-if ! python3 -c "import nacl, cryptography" 2>/dev/null; then
-  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore pynacl cryptography
+if ! command -v python3 >/dev/null; then # tests/vectors, bench/, ../shared/conformance
+  apt_install python3 python3-venv
 fi
-if ! command -v pre-commit >/dev/null; then
-  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore pre-commit
+venv=target/venv
+if [ ! -x "$venv/bin/python3" ] || [ ! -x "$venv/bin/pre-commit" ] \
+   || ! cmp -s tests/requirements.txt "$venv/requirements.txt"; then
+  if ! "$venv/bin/python3" -m pip --version >/dev/null 2>&1; then # none yet, or broken
+    rm -rf "$venv"
+    if ! python3 -m venv "$venv" >/dev/null 2>&1; then # Debian: no ensurepip without python3-venv
+      rm -rf "$venv"
+      apt_install python3-venv
+      python3 -m venv "$venv"
+    fi
+  fi
+  "$venv/bin/python3" -m pip install -q --disable-pip-version-check -r tests/requirements.txt
+  cp tests/requirements.txt "$venv/requirements.txt"
 fi

@@ -373,7 +373,7 @@ fn the_pre_commit_framework_runs_envsafe() {
     add(&p, ".pre-commit-config.yaml");
     let home = p.path().join(".pre-commit-home");
     let run = |args: &[&str]| {
-        Command::new("pre-commit")
+        Command::new(crate::support::venv_tool("pre-commit"))
             .args(args)
             .current_dir(p.path())
             .env("PRE_COMMIT_HOME", &home)

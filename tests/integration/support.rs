@@ -180,3 +180,12 @@ impl Project {
         std::fs::set_permissions(self.file(rel), std::fs::Permissions::from_mode(0o600)).unwrap();
     }
 }
+
+/// `target/venv/bin/TOOL` in this repository, whatever CARGO_TARGET_DIR says:
+/// the Python tools `bash tests/setup.sh` installs in a virtual environment
+/// (PyNaCl + cryptography for `python3`, and `pre-commit`).
+pub fn venv_tool(tool: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/venv/bin")
+        .join(tool)
+}

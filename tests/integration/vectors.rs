@@ -237,10 +237,10 @@ fn fixed_key_text(raw: [u8; 32]) -> String {
 /// just this crate's behaviour.
 #[test]
 fn an_independent_implementation_agrees() {
-    let out = std::process::Command::new("python3")
+    let out = std::process::Command::new(crate::support::venv_tool("python3"))
         .arg(dir().join("verify.py"))
         .output()
-        .expect("python3 runs");
+        .expect("target/venv/bin/python3 runs (bash tests/setup.sh)");
     assert!(
         out.status.success(),
         "verify.py failed (run `bash tests/setup.sh` for pynacl/cryptography):\n{}{}",
