@@ -109,10 +109,11 @@ impl IndexedProject {
     }
 }
 
-/// Every project a staged path can belong to: an envsafe.toml in the
-/// index at the top or in any directory above a staged path (one git call
-/// for all candidates), deepest first. Without one at the top, the top is
-/// a zero-config project.
+/// Every project a staged path can belong to: an envsafe.toml at the top
+/// or in any directory above a staged path, as the index has it (one git
+/// call for the candidates the working tree shows, none when it shows
+/// none), deepest first. Without one at the top, the top is a zero-config
+/// project.
 fn projects(repo: &Repository, top: &Path, staged: &[Staged]) -> Result<Vec<IndexedProject>> {
     let mut candidates = BTreeSet::from(["envsafe.toml".to_string()]);
     for s in staged {
@@ -122,7 +123,10 @@ fn projects(repo: &Repository, top: &Path, staged: &[Staged]) -> Result<Vec<Inde
             dir = parent;
         }
     }
-    let candidates: Vec<String> = candidates.into_iter().collect();
+    let candidates: Vec<String> = candidates
+        .into_iter()
+        .filter(|c| top.join(c).exists() || staged.iter().any(|s| s.path == *c))
+        .collect();
     let mut out = Vec::new();
     for (path, text) in index::index_texts(repo, top, &candidates)? {
         let prefix = path
@@ -140,13 +144,14 @@ fn projects(repo: &Repository, top: &Path, staged: &[Staged]) -> Result<Vec<Inde
     }
     for project in &mut out {
         if project.config.environments.is_empty() {
-            let pattern = project.repo_path(".env*");
-            let names = staged.iter().map(|s| s.path.clone()).chain(
-                index::index_texts(repo, top, &[pattern])
-                    .unwrap_or_default()
-                    .into_keys(),
-            );
-            project.add_zero_config_files(names);
+            // The project root's `.env*` files, staged or on disk.
+            let on_disk = std::fs::read_dir(top.join(&project.prefix))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| project.repo_path(&e.file_name().to_string_lossy()));
+            let names: Vec<String> = staged.iter().map(|s| s.path.clone()).chain(on_disk).collect();
+            project.add_zero_config_files(names.into_iter());
         }
     }
     out.sort_by_key(|p| std::cmp::Reverse(p.prefix.len()));
@@ -162,10 +167,11 @@ fn owner<'a>(projects: &'a [IndexedProject], path: &str) -> &'a IndexedProject {
 }
 
 /// The values of every current secret `keys` can open: each environment's
-/// files (staged, else in the index, else in the working tree) and their
-/// versions in `HEAD`, and the `HEAD` version of every staged env-like file
-/// (renamed, moved or deleted ones included), so a value decrypted and
-/// renamed is still found. A file without a usable key is skipped.
+/// files (staged, else in the working tree, where the newest values are)
+/// and their versions in `HEAD`, and the `HEAD` version of every staged
+/// env-like file (renamed, moved or deleted ones included), so a value
+/// decrypted and renamed is still found. A file without a usable key is
+/// skipped. No git process: git2 reads `HEAD`'s blobs.
 fn current_secrets(
     repo: &Repository,
     top: &Path,
@@ -186,14 +192,11 @@ fn current_secrets(
             keys_file: keys_file.map(Path::to_path_buf),
             project_root: top.join(&project.prefix),
         };
-        let all: Vec<String> = project.env_files.values().flatten().cloned().collect();
-        let in_index = index::index_texts(repo, top, &all)?;
         let mut texts: Vec<(String, String, String)> = Vec::new(); // (env, path, text)
         for (env, files) in &project.env_files {
             for file in files {
                 let current = staged_texts
                     .get(file)
-                    .or_else(|| in_index.get(file))
                     .cloned()
                     .or_else(|| crate::fsutil::read_optional(&top.join(file)).ok().flatten());
                 texts.extend(current.map(|t| (env.clone(), file.clone(), t)));
