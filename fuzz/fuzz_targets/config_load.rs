@@ -3,6 +3,8 @@
 //! loaded schema checks any value against every variable.
 #![no_main]
 
+mod feedback;
+
 use std::path::{Path, PathBuf};
 
 use envsafe::config::Config;
@@ -19,6 +21,10 @@ fuzz_target!(|data: &[u8]| {
     let (Ok(config), Ok(value)) = (std::str::from_utf8(config), std::str::from_utf8(value)) else {
         return;
     };
+    feedback::peak_heap(|| check(config, value));
+});
+
+fn check(config: &str, value: &str) {
     let Ok(config) = Config::parse(Path::new("envsafe.toml"), config) else {
         return;
     };
@@ -41,4 +47,4 @@ fuzz_target!(|data: &[u8]| {
         report.findings.iter().all(|f| f.rule != "syntax"),
         "a quoted value did not parse back"
     );
-});
+}

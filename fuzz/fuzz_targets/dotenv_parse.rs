@@ -3,6 +3,8 @@
 //! decodes and expands against the earlier values, as loading does.
 #![no_main]
 
+mod feedback;
+
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -20,17 +22,24 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     assert!(doc.render() == text, "render() changed the input bytes");
+    let base = feedback::stack_pointer();
     let mut values: HashMap<String, String> = HashMap::new();
-    for entry in doc.entries() {
-        if entry.sealed().is_some() {
-            continue; // loading opens these (envelope_open); no expansion
+    feedback::peak_heap(|| {
+        for entry in doc.entries() {
+            if entry.sealed().is_some() {
+                continue; // loading opens these (envelope_open); no expansion
+            }
+            // Called once per `${…}` level: how deep the decoder has recursed.
+            let lookup = |name: &str| {
+                feedback::magnitude::<0>(base.saturating_sub(feedback::stack_pointer()));
+                values.get(name).cloned()
+            };
+            if let Some(value) = entry.decode(&lookup).into_value() {
+                assert!(value.len() <= MAX_VALUE, "expanded value over 1 MiB");
+                values.insert(entry.name.to_owned(), value);
+            }
         }
-        let lookup = |name: &str| values.get(name).cloned();
-        if let Some(value) = entry.decode(&lookup).into_value() {
-            assert!(value.len() <= MAX_VALUE, "expanded value over 1 MiB");
-            values.insert(entry.name.to_owned(), value);
-        }
-    }
+    });
 });
 
 /// `Entry::decode` returns a `String` today and a `Result` once the expansion

@@ -5,10 +5,12 @@
 //! `private_key_assignment` in src/git/scan.rs) are private and run only
 //! inside `git::scan_staged`, which needs a repository and a `git` process.
 //! When `envsafe::git::scan_blob(path: &str, bytes: &[u8]) -> Vec<Finding>`
-//! lands, replace the body below with `let _ = scan_blob(path, blob);`.
-//! Until then the target runs the public steps the scan takes on a blob's
-//! text: lossy UTF-8, the dotenv parse, the header, and the schema checker.
+//! lands, make `scan` below call it: `let _ = scan_blob(path, blob);`.
+//! Until then `scan` runs the public steps the hook takes on a blob's text:
+//! lossy UTF-8, the dotenv parse, the header, and the schema checker.
 #![no_main]
+
+mod feedback;
 
 use std::path::PathBuf;
 
@@ -24,7 +26,10 @@ fuzz_target!(|data: &[u8]| {
         Some(i) => (String::from_utf8_lossy(&data[..i]), &data[i + 1..]),
         None => (".env".into(), data),
     };
-    let path = PathBuf::from(path.as_ref());
+    feedback::peak_heap(|| scan(PathBuf::from(path.as_ref()), blob));
+});
+
+fn scan(path: PathBuf, blob: &[u8]) {
     let text = String::from_utf8_lossy(blob).into_owned();
     if let Ok(doc) = Document::parse(&path, text.clone()) {
         let _ = header::find(&doc);
@@ -37,4 +42,4 @@ fuzz_target!(|data: &[u8]| {
     Checker::new(&config)
         .check_sources("development", &[(path, Some(text))], no_keys, false)
         .expect("no keys, no I/O: checking cannot fail");
-});
+}
