@@ -61,6 +61,29 @@ for name in (".env", "env.public", "DEMO.env.keys"):
         dotenv(str(f), f.read_bytes())
 config = (quickstart / "envsafe.toml").read_bytes()
 add("config_load", config)
+# The quickstart uses few of the schema's fields: one more variable that
+# uses the rest (DESIGN §6), with a value to check against it.
+tour = b"""
+[settings]
+strict = true
+
+[hook]
+allow = ["examples/**", "*.sample"]
+
+[vars.PAYMENT_KEY]
+type = "string"
+secret = true
+required_in = ["development"]
+required_if = { LOG_LEVEL = "debug" }
+min_length = 24
+max_length = 128
+pattern = "pk_(?:live|test)_[A-Za-z0-9]{24,99}"
+generate = "alnum:32"
+rotation = "manual"
+description = "payment provider key"
+"""
+add("config_load", config + tour)
+add("config_load", config + tour + b"\0pk_test_0000000000000000000000000000")
 
 for f in sorted(pathlib.Path("tests/vectors").glob("*.json")):
     v = json.loads(f.read_text())
