@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs every cargo-fuzz target in fuzz/ for SECONDS each (default 300) and
 # prints one line per target: executions, executions per second, crashes.
-# Exits 1 when any target crashed, ran out of memory or timed out; the
-# reproducers are in fuzz/artifacts/<target>/, the logs in fuzz/logs/.
+# Exits 1 when any target crashed, timed out (10 s for one input) or ran out
+# of memory (one allocation over 256 MiB, or 2 GiB in all); the reproducers
+# are in fuzz/artifacts/<target>/, the logs in fuzz/logs/.
 #
 #   bench/fuzz.sh [SECONDS]
-#   FUZZ_ARGS="-jobs=2" bench/fuzz.sh 60   # extra libFuzzer flags, every target
+#   FUZZ_ARGS="-use_value_profile=1" bench/fuzz.sh 60   # extra libFuzzer flags
 #
 # Seeds are built at run time into fuzz/seeds/ (git-ignored) from
 # ../shared/conformance when it exists, tests/vectors and examples/quickstart
@@ -60,7 +61,7 @@ for t in "${TARGETS[@]}"; do
   dict=()
   [ -f "fuzz/dict/$t.dict" ] && dict=("-dict=fuzz/dict/$t.dict")
   cargo +nightly fuzz run "$t" "fuzz/corpus/$t" "fuzz/seeds/$t" -- \
-    -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 \
+    -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=256 \
     -max_len="$(max_len "$t")" -print_final_stats=1 "${dict[@]}" "${EXTRA[@]}" \
     >"$log" 2>&1 || status=$?
   new=$(comm -13 <(echo "$before") <(artifacts "$t") | grep -c . || true)
