@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Builds the fuzz targets' seed corpora at run time (bench/fuzz.sh calls it).
+
+Usage: build_seeds.py CONFORMANCE_DIR OUT_DIR  (run from the repository root)
+
+Sources: the conformance corpora (dotenv fixture files, the inline `content`
+of each */cases.json case, the dotenvx and sops encrypted fixtures) when
+CONFORMANCE_DIR exists, plus tests/vectors/*.json and examples/quickstart.
+Nothing is copied into the repository: OUT_DIR (fuzz/seeds) is git-ignored.
+"""
+
+import hashlib
+import json
+import pathlib
+import shutil
+import sys
+
+conformance = pathlib.Path(sys.argv[1])
+out = pathlib.Path(sys.argv[2])
+seeds = {t: {} for t in ("dotenv_parse", "envelope_open", "config_load", "hook_scan")}
+
+
+def add(target, data):
+    if isinstance(data, str):
+        data = data.encode()
+    seeds[target][hashlib.sha1(data).hexdigest()] = data
+
+
+def dotenv(path, data):
+    """A dotenv file: parse it, scan it as staged at `path`, open its values."""
+    add("dotenv_parse", data)
+    add("hook_scan", path.encode() + b"\0" + data)
+    for line in data.decode(errors="replace").splitlines():
+        if "=" in line and not line.lstrip().startswith("#"):
+            add("envelope_open", line.removeprefix("export ").strip())
+
+
+if conformance.is_dir():
+    suites = ["motdotla-dotenv", "dotenvx", "compose-go", "dotenvy"]
+    for suite in suites:
+        for f in sorted((conformance / suite / "fixtures").rglob("*")):
+            if f.is_file():
+                dotenv(str(f.relative_to(conformance / suite)), f.read_bytes())
+        cases = json.loads((conformance / suite / "cases.json").read_text())["cases"]
+        for case in cases:
+            content = case.get("input", {}).get("content")
+            if isinstance(content, str):
+                dotenv(".env", content.encode())
+    encrypted = [conformance / "dotenvx" / "encrypted", conformance / "sops"]
+    for top in filter(pathlib.Path.is_dir, encrypted):
+        for f in sorted(top.rglob("*")):
+            if f.is_file() and (f.name.startswith(".env") or f.name.endswith(".env")):
+                dotenv(str(f.relative_to(top)), f.read_bytes())
+else:
+    print(f"note: {conformance} not found; seeds from the repository only")
+
+quickstart = pathlib.Path("examples/quickstart")
+for name in (".env", "env.public", "DEMO.env.keys"):
+    f = quickstart / name
+    if f.is_file():
+        dotenv(str(f), f.read_bytes())
+config = (quickstart / "envsafe.toml").read_bytes()
+add("config_load", config)
+# The quickstart uses few of the schema's fields: one more variable that
+# uses the rest (DESIGN §6), with a value to check against it.
+tour = b"""
+[settings]
+strict = true
+
+[hook]
+allow = ["examples/**", "*.sample"]
+
+[vars.PAYMENT_KEY]
+type = "string"
+secret = true
+required_in = ["development"]
+required_if = { LOG_LEVEL = "debug" }
+min_length = 24
+max_length = 128
+pattern = "pk_(?:live|test)_[A-Za-z0-9]{24,99}"
+generate = "alnum:32"
+rotation = "manual"
+description = "payment provider key"
+"""
+add("config_load", config + tour)
+add("config_load", config + tour + b"\0pk_test_0000000000000000000000000000")
+
+for f in sorted(pathlib.Path("tests/vectors").glob("*.json")):
+    v = json.loads(f.read_text())
+    name = v.get("name", "A")
+    add("envelope_open", f"{name}={v['sealed']}")
+    if "plaintext" in v:
+        add("envelope_open", f"{name}={v['plaintext']}")
+        add("config_load", config + b"\0" + v["plaintext"].encode())
+    if "private_key" in v:
+        add("hook_scan", f"deploy/ci.env\0ENVSAFE_PRIVATE_KEY_CI={v['private_key']}\n")
+        add("hook_scan", f"notes.md\0key: {v['private_key']}\n")
+
+shutil.rmtree(out, ignore_errors=True)
+for target, files in seeds.items():
+    (out / target).mkdir(parents=True)
+    for digest, data in files.items():
+        (out / target / digest).write_bytes(data)
+    print(f"seeds: {target}: {len(files)}")
