@@ -150,7 +150,11 @@ fn projects(repo: &Repository, top: &Path, staged: &[Staged]) -> Result<Vec<Inde
                 .flatten()
                 .flatten()
                 .map(|e| project.repo_path(&e.file_name().to_string_lossy()));
-            let names: Vec<String> = staged.iter().map(|s| s.path.clone()).chain(on_disk).collect();
+            let names: Vec<String> = staged
+                .iter()
+                .map(|s| s.path.clone())
+                .chain(on_disk)
+                .collect();
             project.add_zero_config_files(names.into_iter());
         }
     }

@@ -246,3 +246,54 @@ fn status_is_linear_and_invalid_utf8_has_a_line() {
         .code(1)
         .stderr("error: .env:2:6: not valid UTF-8\nhelp: save the file as UTF-8\n");
 }
+
+/// The shapes the fuzzers found (bench/fuzz.sh, BENCHMARKS.md), each on the
+/// path that crashed: the schema checker (`check`, the hook) and the
+/// pattern compiler.
+#[test]
+fn fuzzer_findings_stay_fixed() {
+    let p = Project::new();
+    // A variable redefined from itself (the fuzzer's bomb): ×8, ×45, ×43.
+    let mut bomb = format!("VAL={}\n", "x".repeat(100));
+    for n in [8, 45, 43] {
+        bomb.push_str(&format!("VAL={}\n", "$VAL".repeat(n)));
+    }
+    p.write(".env", &bomb);
+    let out = p.envsafe(&["check"]).timeout(LIMIT).assert().code(3);
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        text.contains("[expand] development: VAL the expanded value is larger than 1 MiB"),
+        "{text}"
+    );
+    // 10,000 levels of `${A:-…}` through the checker (a stack overflow under ASan).
+    p.write(
+        ".env",
+        &format!("X={}x{}\n", "${A:-".repeat(10_000), "}".repeat(10_000)),
+    );
+    let out = p.envsafe(&["check"]).timeout(LIMIT).assert().code(3);
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(text.contains("nested deeper than 32 levels"), "{text}");
+    // 30,000 unterminated `${`: an error at the first, not a quadratic scan.
+    p.write(".env", &format!("X={}\n", "${".repeat(30_000)));
+    p.envsafe(&["get"]).timeout(LIMIT).assert().code(1).stderr(
+        "error: .env:1:3: `X`: unterminated `${`\n\
+         help: close it with `}`, or write `\\$` for a literal `$`\n",
+    );
+    // Patterns whose matcher would take gigabytes or minutes.
+    p.write(".env", "A=aaaa\n");
+    for pattern in [
+        format!("(?:{}){{1000}}", "()".repeat(100)),
+        "(?:(?:a?){1000}){100}".to_string(),
+    ] {
+        p.write(
+            "envsafe.toml",
+            &format!("[vars.A]\nsecret = false\npattern = \"{pattern}\"\n"),
+        );
+        let out = p.envsafe(&["check"]).timeout(LIMIT).assert().code(1);
+        let text = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+        assert!(
+            text.contains("compiled regex exceeded size limit"),
+            "{text}"
+        );
+    }
+}
