@@ -82,7 +82,10 @@ fn open_regular(path: &Path) -> Result<Option<File>> {
 /// the line and column (and nothing of the content).
 fn read_utf8(path: &Path, mut file: File) -> Result<String> {
     use std::io::Read;
-    let mut bytes = Vec::new();
+    // The size the open file says (checked ≤ MAX_FILE): one allocation,
+    // no regrowth while reading a large file.
+    let size = file.metadata().map_or(0, |m| m.len().min(MAX_FILE)) as usize;
+    let mut bytes = Vec::with_capacity(size + 1);
     let read = (&mut file)
         .take(MAX_FILE + 1)
         .read_to_end(&mut bytes)
