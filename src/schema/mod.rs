@@ -5,6 +5,7 @@ mod apply;
 mod check;
 mod example;
 mod file_checks;
+mod finding;
 mod generate;
 mod placement;
 mod spec;
