@@ -178,12 +178,12 @@ pub enum Error {
 
     /// Ciphertext where a plain value was expected: a sealed value
     /// re-quoted, or a dotenvx `encrypted:` value.
-    #[error("{place}`{name}` holds {what} that envsafe cannot open here")]
+    #[error("{place}`{name}` holds {} that envsafe cannot open here", kind.describe())]
     Ciphertext {
+        /// `path:line: `, or `the process environment: `.
         place: String,
         name: String,
-        what: &'static str,
-        dotenvx: bool,
+        kind: crate::envelope::Ciphertext,
     },
 
     /// A value refused before anything was written; names the rule, never
@@ -304,7 +304,10 @@ impl Error {
                  envsafe file?): unset it there, or use `run --override`"
                     .into()
             }
-            Error::Ciphertext { dotenvx: true, .. } => "dotenvx values need dotenvx's key: \
+            Error::Ciphertext {
+                kind: crate::envelope::Ciphertext::Dotenvx,
+                ..
+            } => "dotenvx values need dotenvx's key: \
                  decrypt it with dotenvx and store it with `envsafe set`"
                 .into(),
             Error::Ciphertext { .. } => "an envsafe value must be written `NAME=\"envsafe:v1:…\"` \

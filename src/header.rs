@@ -37,9 +37,27 @@ pub fn file_has_header(path: &std::path::Path) -> bool {
         Ok(_) => head.len(),
         Err(e) => e.valid_up_to(),
     };
-    let text = std::str::from_utf8(&head[..valid]).unwrap_or_default();
+    text_has_header(std::str::from_utf8(&head[..valid]).unwrap_or_default())
+}
+
+/// Whether `text` has a header among its leading comments.
+pub fn text_has_header(text: &str) -> bool {
     let found = crate::dotenv::leading_comments(text).any(|(_, l)| is_header_line(l));
     found
+}
+
+/// Where the header line of `doc` is (its first line when it has none),
+/// for errors and findings about the header.
+pub fn location(doc: &Document) -> Location {
+    let line = doc
+        .leading_comments()
+        .find(|(_, l)| is_header_line(l))
+        .map_or(1, |(n, _)| n);
+    Location {
+        path: doc.path().to_path_buf(),
+        line,
+        col: 1,
+    }
 }
 
 /// Finds and parses the header in the file's leading comment block.

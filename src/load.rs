@@ -197,14 +197,7 @@ pub fn load(
         if let Some(file_env) = header.as_ref().and_then(|h| h.env.as_deref()) {
             if opts.strict_env && file_env != env {
                 return Err(Error::EnvMismatch {
-                    at: Location {
-                        path: path.clone(),
-                        line: doc
-                            .leading_comments()
-                            .find(|(_, l)| l.trim_start().starts_with("#@envsafe"))
-                            .map_or(1, |(n, _)| n),
-                        col: 1,
-                    },
+                    at: header::location(&doc),
                     file_env: file_env.to_owned(),
                     selected: env.to_owned(),
                 });
@@ -233,8 +226,7 @@ pub fn load(
                     // Never passed on as if it were the secret. A dotenvx
                     // value in a plain dotenv file (one being migrated) is
                     // left out, with a warning; anywhere else it fails.
-                    let dotenvx = kind == crate::envelope::Ciphertext::Dotenvx;
-                    if dotenvx && header.is_none() {
+                    if kind == crate::envelope::Ciphertext::Dotenvx && header.is_none() {
                         out.dropped.push(Dropped {
                             path: path.clone(),
                             line: entry.line,
@@ -245,8 +237,7 @@ pub fn load(
                     return Err(Error::Ciphertext {
                         place: format!("{}:{}: ", path.display(), entry.line),
                         name: entry.name.into(),
-                        what: kind.describe(),
-                        dotenvx,
+                        kind,
                     });
                 }
                 if header.is_some() && !value.expose().is_empty() {

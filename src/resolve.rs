@@ -103,8 +103,7 @@ pub fn resolve(
             return Err(Error::Ciphertext {
                 place: "the process environment: ".into(),
                 name: name.to_owned(),
-                what: kind.describe(),
-                dotenvx: kind == crate::envelope::Ciphertext::Dotenvx,
+                kind,
             });
         }
         Ok(Some(v))

@@ -49,9 +49,7 @@ pub fn kind_of(path: &str, text: &str) -> FileKind {
         || (name.ends_with(".env") && name.len() > 4)
         || name.contains(".env.")
         || (name.starts_with("env.") && !is_code(name));
-    let has_header =
-        crate::dotenv::leading_comments(text).any(|(_, l)| l.trim_start().starts_with("#@envsafe"));
-    if env_like || has_header {
+    if env_like || crate::header::text_has_header(text) {
         FileKind::Env
     } else {
         FileKind::Other

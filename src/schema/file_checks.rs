@@ -44,10 +44,7 @@ pub fn parse_file(
         }
     };
     let mut findings = Vec::new();
-    let header_line = doc
-        .leading_comments()
-        .find(|(_, l)| l.trim_start().starts_with("#@envsafe"))
-        .map_or(1, |(n, _)| n);
+    let header_line = header::location(&doc).line;
     let head = match header::find(&doc) {
         Ok(head) => head,
         Err(e) => {

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::WriteCtx;
 use crate::dotenv::Document;
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Result};
 use crate::header::{self, Header};
 
 /// True for a keys file's name: `.env.keys`, `*.keys`.
@@ -74,19 +74,6 @@ pub fn refuse_key_material(doc: &Document) -> Result<()> {
     Ok(())
 }
 
-/// Where the header line is, for errors.
-fn header_at(doc: &Document) -> Location {
-    let line = doc
-        .leading_comments()
-        .find(|(_, l)| l.trim_start().starts_with("#@envsafe"))
-        .map_or(1, |(n, _)| n);
-    Location {
-        path: doc.path().to_path_buf(),
-        line,
-        col: 1,
-    }
-}
-
 /// The environment a write to `doc` is for: the chosen one, which the
 /// header must then match; else the header's, else the file name's
 /// (`.env.ci` → ci), else the default.
@@ -95,7 +82,7 @@ pub fn file_env(doc: &Document, header: Option<&Header>, ctx: &WriteCtx<'_>) -> 
     if ctx.strict_env {
         return match named {
             Some(file_env) if file_env != ctx.env => Err(Error::EnvMismatch {
-                at: header_at(doc),
+                at: header::location(doc),
                 file_env,
                 selected: ctx.env.to_owned(),
             }),
@@ -121,7 +108,7 @@ pub fn trust_header(doc: &Document, header: &Header, env: &str, ctx: &WriteCtx<'
     if !ctx.config.environments.is_empty() {
         if !ctx.config.environments.contains_key(env) {
             return Err(Error::UndeclaredEnv {
-                at: header_at(doc),
+                at: header::location(doc),
                 env: env.to_owned(),
             });
         }
@@ -188,7 +175,7 @@ fn mismatch(
     what: String,
 ) -> Error {
     Error::KeyMismatch {
-        at: header_at(doc),
+        at: header::location(doc),
         header: header.public_key.to_string(),
         trusted: trusted.to_string(),
         trusted_what: what,
@@ -208,11 +195,7 @@ pub fn prepare(doc: &Document, ctx: &WriteCtx<'_>) -> Result<(Option<Header>, St
             && !ctx.config.environments.contains_key(&env) =>
         {
             return Err(Error::UndeclaredEnv {
-                at: Location {
-                    path: doc.path().to_path_buf(),
-                    line: 1,
-                    col: 1,
-                },
+                at: header::location(doc),
                 env,
             });
         }

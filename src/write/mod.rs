@@ -296,8 +296,7 @@ pub fn encrypt(path: &Path, ctx: &WriteCtx<'_>) -> Result<Outcome> {
             return Err(Error::Ciphertext {
                 place: format!("{}:{}: ", path.display(), e.line),
                 name: e.name.into(),
-                what: kind.describe(),
-                dotenvx: kind == crate::envelope::Ciphertext::Dotenvx,
+                kind,
             });
         }
     }
