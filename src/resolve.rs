@@ -120,10 +120,8 @@ pub fn resolve(
         .filter(|(name, _)| loaded.get(name).is_none())
         .collect();
     out.vars.reserve(loaded.vars.len() + schema_only.len());
+    // (`load` refuses a file that defines a key variable.)
     for ((name, value), (file, line)) in loaded.vars.into_iter().zip(loaded.places) {
-        if crate::env_vars::is_key_var(&name) {
-            continue;
-        }
         if opts.override_process
             && std::env::var_os(&name)
                 .is_some_and(|v| v.as_encoded_bytes() != value.expose().as_bytes())

@@ -87,8 +87,8 @@ impl Entry<'_> {
 
     /// The value with escapes applied and nothing expanded (`$` stays
     /// `$`): keys files, and values `encrypt` seals.
-    pub fn literal(&self) -> Result<String> {
-        Ok(value::decode_unexpanded(self.raw, self.quote))
+    pub fn literal(&self) -> String {
+        value::decode_unexpanded(self.raw, self.quote)
     }
 
     fn expand_error(&self, e: value::ExpandError) -> Error {

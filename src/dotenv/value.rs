@@ -121,9 +121,9 @@ fn normalize_newlines(s: &str) -> String {
     }
 }
 
-/// Appends `text`, refusing to grow past [`MAX_EXPANDED`].
-fn push(out: &mut String, text: &str, at: usize) -> Result<(), ExpandError> {
-    if out.len() + text.len() > MAX_EXPANDED {
+/// Appends `text`, refusing to grow past `limit`.
+fn push(out: &mut String, text: &str, at: usize, limit: usize) -> Result<(), ExpandError> {
+    if out.len() + text.len() > limit {
         return Err(ExpandError {
             offset: at,
             kind: ExpandErrorKind::TooLarge,
@@ -136,6 +136,13 @@ fn push(out: &mut String, text: &str, at: usize) -> Result<(), ExpandError> {
 /// Applies escapes and (with a `lookup`) expands `s`; error offsets are
 /// relative to `s`.
 fn expand(s: &str, mode: Mode, lookup: Option<Lookup<'_>>, depth: usize) -> Expanded {
+    // Escapes never lengthen a value: only expansion can pass the limit
+    // (a long literal value is not an expanded one).
+    let limit = match lookup {
+        Some(_) => MAX_EXPANDED.max(s.len()),
+        None => usize::MAX,
+    };
+    let push = |out: &mut String, text: &str, at: usize| push(out, text, at, limit);
     let b = s.as_bytes();
     let mut out = String::with_capacity(s.len());
     let mut i = 0;
@@ -362,8 +369,8 @@ fn shown_message(word: &str) -> String {
 pub fn decode_unexpanded(inner: &str, quote: Quote) -> String {
     match quote {
         Quote::Single => normalize_newlines(inner),
-        Quote::None => expand(inner, Mode::Plain, None, 0).unwrap_or_default(),
-        _ => expand(inner, Mode::Escapes, None, 0).unwrap_or_default(),
+        Quote::None => expand(inner, Mode::Plain, None, 0).expect("no expansion, no limit"),
+        _ => expand(inner, Mode::Escapes, None, 0).expect("no expansion, no limit"),
     }
 }
 

@@ -29,51 +29,57 @@ fn is_identity_file(text: &str) -> bool {
     keys > 0
 }
 
-/// The key texts a keys file holds for `env`, or why there are none.
-/// A keys file readable by others is an error, not a skip.
-pub(super) fn read_entries(
-    path: &Path,
-    env: &str,
-) -> Result<Result<Vec<SecretValue>, &'static str>> {
+/// What a keys file holds for one environment: keys named for it
+/// (`ENVSAFE_PRIVATE_KEY_<ENV>`), and keys named for none (its
+/// `ENVSAFE_PRIVATE_KEY`, or every key of an age identity file).
+#[derive(Default)]
+pub(super) struct Held {
+    pub named: Vec<SecretValue>,
+    pub generic: Vec<SecretValue>,
+}
+
+/// Reads the keys file at `path` for `env`; `None` when there is no such
+/// file. A keys file readable by others is an error, not a skip.
+pub(super) fn read_held(path: &Path, env: &str) -> Result<Option<Held>> {
     let Some(text) = fsutil::read_private(path)? else {
-        return Ok(Err("no such file"));
+        return Ok(None);
     };
     if is_identity_file(text.expose()) {
-        return Ok(Ok(text
+        let generic = text
             .expose()
             .lines()
             .map(str::trim)
             .filter(|l| l.starts_with(AGE_SECRET_PREFIX))
             .map(SecretValue::from)
-            .collect()));
+            .collect();
+        return Ok(Some(Held {
+            named: Vec::new(),
+            generic,
+        }));
     }
     let doc = Document::parse_keys(path, text.expose().to_owned())?;
-    let wanted = env_vars::private_key_var(env);
-    let mut found = Vec::new();
-    for name in [wanted.as_str(), ENVSAFE_PRIVATE_KEY] {
-        if let Some(e) = doc.get(name) {
-            found.push(SecretValue::new(e.literal()?));
-        }
-    }
-    Ok(if found.is_empty() {
-        Err("no entry for this environment")
-    } else {
-        Ok(found)
-    })
+    let value = |name: &str| doc.get(name).map(|e| SecretValue::new(e.literal()));
+    Ok(Some(Held {
+        named: value(&env_vars::private_key_var(env)).into_iter().collect(),
+        generic: value(ENVSAFE_PRIVATE_KEY).into_iter().collect(),
+    }))
 }
 
-/// The value of the keys file's `name` entry (an identity file has none).
-pub(super) fn read_named(path: &Path, name: &str) -> Result<Option<SecretValue>> {
-    let Some(text) = fsutil::read_private(path)? else {
-        return Ok(None);
+/// The key texts a keys file holds for `env` (named first), or why there
+/// are none.
+pub(super) fn read_entries(
+    path: &Path,
+    env: &str,
+) -> Result<Result<Vec<SecretValue>, &'static str>> {
+    let Some(Held { mut named, generic }) = read_held(path, env)? else {
+        return Ok(Err("no such file"));
     };
-    if is_identity_file(text.expose()) {
-        return Ok(None);
-    }
-    let doc = Document::parse_keys(path, text.expose().to_owned())?;
-    doc.get(name)
-        .map(|e| e.literal().map(SecretValue::new))
-        .transpose()
+    named.extend(generic);
+    Ok(if named.is_empty() {
+        Err("no entry for this environment")
+    } else {
+        Ok(named)
+    })
 }
 
 /// Adds `key` for `env` to the keys file at `path` (created 0600). An
@@ -110,10 +116,7 @@ pub fn store(path: &Path, env: &str, key: &PrivateKey) -> Result<()> {
         }
     };
     let name = env_vars::private_key_var(env);
-    let old = match doc.get(&name) {
-        Some(e) => Some(SecretValue::new(e.literal()?)),
-        None => None,
-    };
+    let old = doc.get(&name).map(|e| SecretValue::new(e.literal()));
     let value = match old {
         Some(old) if !old.expose().is_empty() => {
             if old.expose().split(',').any(|k| k.trim() == new.expose()) {

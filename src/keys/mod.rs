@@ -79,20 +79,7 @@ impl KeyLookup {
     /// zero-config writer refuses to seal to a header that none of them
     /// belongs to (DESIGN §2).
     pub fn held_for(&self, env: &str, env_file: &Path) -> Result<Vec<PrivateKey>> {
-        let var = env_vars::private_key_var(env);
-        let mut texts = Vec::new();
-        for source in self.sources(env, env_file) {
-            match source {
-                Source::EnvVar(name) if name == var => {
-                    if let Ok(v) = std::env::var(&name) {
-                        texts.push(crate::SecretValue::new(v));
-                    }
-                }
-                Source::EnvVar(_) => {}
-                Source::KeysFile(path) => texts.extend(keys_file::read_named(&path, &var)?),
-            }
-        }
-        Ok(parse_all(&texts))
+        Ok(parse_all(&self.held(env, env_file)?.named))
     }
 
     /// Every other key a lookup for `env` would try: `ENVSAFE_PRIVATE_KEY`,
@@ -100,22 +87,34 @@ impl KeyLookup {
     /// environment they belong to is not said; a writer proves it by opening
     /// a value of the file.
     pub fn held_generic(&self, env: &str, env_file: &Path) -> Result<Vec<PrivateKey>> {
+        Ok(parse_all(&self.held(env, env_file)?.generic))
+    }
+
+    /// The keys every source holds for `env`, named for it or not.
+    fn held(&self, env: &str, env_file: &Path) -> Result<keys_file::Held> {
         let var = env_vars::private_key_var(env);
-        let mut texts = Vec::new();
+        let mut held = keys_file::Held::default();
         for source in self.sources(env, env_file) {
-            match &source {
-                Source::EnvVar(name) if *name == var => {}
-                Source::EnvVar(_) => texts.extend(source.candidates(env)?.unwrap_or_default()),
+            match source {
+                Source::EnvVar(name) => {
+                    if let Ok(v) = std::env::var(&name) {
+                        let list = if name == var {
+                            &mut held.named
+                        } else {
+                            &mut held.generic
+                        };
+                        list.push(crate::SecretValue::new(v));
+                    }
+                }
                 Source::KeysFile(path) => {
-                    if keys_file::read_named(path, &var)?.is_none() {
-                        texts.extend(source.candidates(env)?.unwrap_or_default());
-                    } else {
-                        texts.extend(keys_file::read_named(path, ENVSAFE_PRIVATE_KEY)?);
+                    if let Some(file) = keys_file::read_held(&path, env)? {
+                        held.named.extend(file.named);
+                        held.generic.extend(file.generic);
                     }
                 }
             }
         }
-        Ok(parse_all(&texts))
+        Ok(held)
     }
 
     /// The private key of environment `env` whose public key is `public`,

@@ -291,7 +291,7 @@ pub fn encrypt(path: &Path, ctx: &WriteCtx<'_>) -> Result<Outcome> {
                 name: e.name.into(),
             });
         }
-        let plain = SecretValue::new(e.literal()?);
+        let plain = SecretValue::new(e.literal());
         if let Some(kind) = crate::envelope::ciphertext_kind(plain.expose()) {
             return Err(Error::Ciphertext {
                 place: format!("{}:{}: ", path.display(), e.line),
@@ -311,7 +311,7 @@ pub fn encrypt(path: &Path, ctx: &WriteCtx<'_>) -> Result<Outcome> {
             kept_plain += 1;
             return Ok(None);
         }
-        let plain = SecretValue::new(e.literal()?);
+        let plain = SecretValue::new(e.literal());
         Ok(Some(format!("\"{}\"", sealer.seal(e.name, plain.expose()))))
     })?;
     out.kept_plain = kept_plain;
