@@ -78,80 +78,69 @@ fn open_regular(path: &Path) -> Result<Option<File>> {
     Ok(Some(file))
 }
 
+/// Reads an open file of at most `limit` bytes into one allocation of its
+/// size; what was read is wiped on an error.
+fn read_limited(path: &Path, mut file: File, limit: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let size = file.metadata().map_or(0, |m| m.len().min(limit)) as usize;
+    let mut bytes = Vec::with_capacity(size + 1);
+    let read = (&mut file).take(limit + 1).read_to_end(&mut bytes);
+    let error = match read {
+        Err(source) => Some(Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+        Ok(_) if bytes.len() as u64 > limit => Some(Error::FileTooLarge {
+            path: path.to_path_buf(),
+            limit,
+        }),
+        Ok(_) => None,
+    };
+    match error {
+        Some(e) => {
+            zeroize::Zeroize::zeroize(&mut bytes);
+            Err(e)
+        }
+        None => Ok(bytes),
+    }
+}
+
 /// Reads an open regular file as UTF-8; invalid UTF-8 is an error naming
 /// the line and column (and nothing of the content).
-fn read_utf8(path: &Path, mut file: File) -> Result<String> {
-    use std::io::Read;
-    // The size the open file says (checked ≤ MAX_FILE): one allocation,
-    // no regrowth while reading a large file.
-    let size = file.metadata().map_or(0, |m| m.len().min(MAX_FILE)) as usize;
-    let mut bytes = Vec::with_capacity(size + 1);
-    let read = (&mut file)
-        .take(MAX_FILE + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io_err(path));
-    if let Err(e) = read {
-        zeroize::Zeroize::zeroize(&mut bytes);
-        return Err(e);
-    }
-    if bytes.len() as u64 > MAX_FILE {
-        zeroize::Zeroize::zeroize(&mut bytes);
-        return Err(Error::FileTooLarge {
-            path: path.to_path_buf(),
-            limit: MAX_FILE,
-        });
-    }
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok(text),
-        Err(e) => {
-            let valid_up_to = e.utf8_error().valid_up_to();
-            let bytes = zeroize::Zeroizing::new(e.into_bytes());
-            let valid = std::str::from_utf8(&bytes[..valid_up_to]).unwrap_or_default();
-            let (line, col) = crate::config::line_col(valid, valid.len());
-            Err(Error::NotUtf8 {
-                at: crate::error::Location {
-                    path: path.to_path_buf(),
-                    line,
-                    col,
-                },
-            })
+fn read_utf8(path: &Path, file: File) -> Result<String> {
+    String::from_utf8(read_limited(path, file, MAX_FILE)?).map_err(|e| {
+        let valid_up_to = e.utf8_error().valid_up_to();
+        let bytes = zeroize::Zeroizing::new(e.into_bytes());
+        let valid = std::str::from_utf8(&bytes[..valid_up_to]).unwrap_or_default();
+        let (line, col) = crate::config::line_col(valid, valid.len());
+        Error::NotUtf8 {
+            at: crate::error::Location {
+                path: path.to_path_buf(),
+                line,
+                col,
+            },
         }
-    }
+    })
+}
+
+/// [`open_regular`], where a missing file is an error.
+fn open_existing(path: &Path) -> Result<File> {
+    open_regular(path)?.ok_or_else(|| Error::Io {
+        path: path.to_path_buf(),
+        source: std::io::ErrorKind::NotFound.into(),
+    })
 }
 
 /// Reads a regular file of at most `limit` bytes, as bytes wiped when
 /// dropped (a `from_file` value).
 pub fn read_bytes(path: &Path, limit: u64) -> Result<zeroize::Zeroizing<Vec<u8>>> {
-    use std::io::Read;
-    let Some(file) = open_regular(path)? else {
-        return Err(Error::Io {
-            path: path.to_path_buf(),
-            source: std::io::ErrorKind::NotFound.into(),
-        });
-    };
-    let mut bytes = zeroize::Zeroizing::new(Vec::new());
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io_err(path))?;
-    if bytes.len() as u64 > limit {
-        return Err(Error::FileTooLarge {
-            path: path.to_path_buf(),
-            limit,
-        });
-    }
-    Ok(bytes)
+    read_limited(path, open_existing(path)?, limit).map(zeroize::Zeroizing::new)
 }
 
 /// Reads a text file (regular, UTF-8, at most [`MAX_FILE`]); the error
 /// names the path.
 pub fn read_to_string(path: &Path) -> Result<String> {
-    match open_regular(path)? {
-        Some(file) => read_utf8(path, file),
-        None => Err(Error::Io {
-            path: path.to_path_buf(),
-            source: std::io::ErrorKind::NotFound.into(),
-        }),
-    }
+    read_utf8(path, open_existing(path)?)
 }
 
 /// Reads a text file if it exists (see [`read_to_string`]).
