@@ -162,11 +162,11 @@ fn projects(repo: &Repository, top: &Path, staged: &[Staged]) -> Result<Vec<Inde
     Ok(out)
 }
 
-/// The project that owns `path`: the deepest one containing it.
-fn owner<'a>(projects: &'a [IndexedProject], path: &str) -> &'a IndexedProject {
+/// The project that owns `path` (its index): the deepest one containing it.
+fn owner(projects: &[IndexedProject], path: &str) -> usize {
     projects
         .iter()
-        .find(|p| p.project_path(path).is_some())
+        .position(|p| p.project_path(path).is_some())
         .expect("the top project contains every path")
 }
 
@@ -191,7 +191,7 @@ fn current_secrets(
     };
     let blob_text = |id: Oid| repo.find_blob(id).ok().map(|b| index::text_of(b.content()));
     let mut values = Vec::new();
-    for project in projects {
+    for (p, project) in projects.iter().enumerate() {
         let keys = KeyLookup {
             keys_file: keys_file.map(Path::to_path_buf),
             project_root: top.join(&project.prefix),
@@ -207,10 +207,7 @@ fn current_secrets(
                 texts.extend(head_text(file).map(|t| (env.clone(), file.clone(), t)));
             }
         }
-        for s in staged
-            .iter()
-            .filter(|s| std::ptr::eq(owner(projects, &s.path), project))
-        {
+        for s in staged.iter().filter(|s| owner(projects, &s.path) == p) {
             let Some(text) = s.head_id.and_then(blob_text) else {
                 continue;
             };
@@ -264,7 +261,7 @@ pub fn scan_staged(keys_file: Option<&Path>, require: bool) -> Result<StagedScan
         let Some(id) = entry.id else {
             continue; // deleted
         };
-        let project = owner(&projects, &entry.path);
+        let project = &projects[owner(&projects, &entry.path)];
         let allowed = project
             .project_path(&entry.path)
             .is_some_and(|p| super::allowed(&project.config.hook.allow, p));
@@ -277,7 +274,11 @@ pub fn scan_staged(keys_file: Option<&Path>, require: bool) -> Result<StagedScan
     }
     let staged_texts: BTreeMap<String, String> = blobs
         .iter()
-        .filter(|(e, _, _)| !owner(&projects, &e.path).listed(&e.path).is_empty())
+        .filter(|(e, _, _)| {
+            !projects[owner(&projects, &e.path)]
+                .listed(&e.path)
+                .is_empty()
+        })
         .map(|(e, _, b)| (e.path.clone(), index::text_of(b)))
         .collect();
     let secrets = current_secrets(&repo, &top, &projects, &staged, &staged_texts, keys_file)?;
@@ -291,7 +292,8 @@ pub fn scan_staged(keys_file: Option<&Path>, require: bool) -> Result<StagedScan
         if *allowed {
             continue;
         }
-        let project = owner(&projects, &entry.path);
+        let p = owner(&projects, &entry.path);
+        let project = &projects[p];
         let envs = project.listed(&entry.path);
         out.findings.extend(blob::scan_blob(
             &entry.path,
@@ -307,10 +309,6 @@ pub fn scan_staged(keys_file: Option<&Path>, require: bool) -> Result<StagedScan
                     .extend(blob::unsealed_since_head(&at, &head, &text));
             }
         }
-        let p = projects
-            .iter()
-            .position(|q| std::ptr::eq(q, project))
-            .expect("owner is one of them");
         for env in envs {
             touched
                 .entry((p, env))
