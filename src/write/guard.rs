@@ -18,27 +18,20 @@ pub fn is_keys_file_name(path: &Path) -> bool {
         .is_some_and(|n| n == ".env.keys" || n.ends_with(".keys"))
 }
 
+/// Whether `a` and `b` name the same file, existing or not yet: both
+/// resolved through symlinks (of the file, else of its directory).
 fn same_file(a: &Path, b: &Path) -> bool {
-    if a == b {
-        return true;
+    fn resolved(p: &Path) -> Option<std::path::PathBuf> {
+        std::fs::canonicalize(p).ok().or_else(|| {
+            let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
+            Some(
+                std::fs::canonicalize(dir.unwrap_or(Path::new(".")))
+                    .ok()?
+                    .join(p.file_name()?),
+            )
+        })
     }
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => {
-            // Not created yet: compare the parent directories and names.
-            let parent = |p: &Path| {
-                p.parent().and_then(|d| {
-                    std::fs::canonicalize(if d.as_os_str().is_empty() {
-                        Path::new(".")
-                    } else {
-                        d
-                    })
-                    .ok()
-                })
-            };
-            a.file_name() == b.file_name() && parent(a).is_some() && parent(a) == parent(b)
-        }
-    }
+    a == b || resolved(a).is_some_and(|r| Some(r) == resolved(b))
 }
 
 /// Refuses to write `path` when it is a keys file, by name or because new
