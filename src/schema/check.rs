@@ -177,49 +177,7 @@ impl<'a> Checker<'a> {
                             .map(|v| v.expose().to_owned())
                             .or_else(|| crate::load::process_var(n))
                     };
-                    match e.decode_within(&lookup, &mut budget) {
-                        Ok(v) => {
-                            let v = SecretValue::new(v);
-                            if let Some(kind) = crate::envelope::ciphertext_kind(v.expose()) {
-                                report.findings.push(
-                                    Finding::new(
-                                        Severity::Error,
-                                        env,
-                                        e.name,
-                                        "ciphertext",
-                                        format!("holds {} that is not opened as one", kind.describe()),
-                                    )
-                                    .at(path, e.line)
-                                    .help(Some(format!("write it exactly as envsafe does (`{}=\"envsafe:v1:…\"`), or set it again with `envsafe set {}`", e.name, e.name))),
-                                );
-                                None
-                            } else {
-                                Some(v)
-                            }
-                        }
-                        Err(err) => {
-                            let (line, col) = match &err {
-                                Error::Expand { at, .. } => (at.line, at.col),
-                                _ => (e.line, e.col),
-                            };
-                            let message = match &err {
-                                Error::Expand { message, .. } => message.clone(),
-                                other => other.to_string(),
-                            };
-                            report.findings.push(
-                                Finding::new(
-                                    Severity::Error,
-                                    env,
-                                    e.name,
-                                    "expand",
-                                    format!("{message} (column {col})"),
-                                )
-                                .at(path, line)
-                                .help(err.help()),
-                            );
-                            None
-                        }
-                    }
+                    plain_value(env, path, &e, &lookup, &mut budget, &mut report.findings)
                 };
                 let def = Definition {
                     file: path.clone(),
@@ -449,4 +407,58 @@ fn required_because<'v>(
         return Some(format!(" when {}", conds.join(" and ")));
     }
     None
+}
+
+/// A plain value as `run` would see it; `None` with a finding when it
+/// cannot be used: ciphertext in disguise, or an expansion error.
+fn plain_value(
+    env: &str,
+    path: &Path,
+    e: &crate::dotenv::Entry<'_>,
+    lookup: crate::dotenv::value::Lookup<'_>,
+    budget: &mut usize,
+    findings: &mut Vec<Finding>,
+) -> Option<SecretValue> {
+    match e.decode_within(lookup, budget) {
+        Ok(v) => {
+            let v = SecretValue::new(v);
+            let Some(kind) = crate::envelope::ciphertext_kind(v.expose()) else {
+                return Some(v);
+            };
+            findings.push(
+                Finding::new(
+                    Severity::Error,
+                    env,
+                    e.name,
+                    "ciphertext",
+                    format!("holds {} that is not opened as one", kind.describe()),
+                )
+                .at(path, e.line)
+                .help(Some(format!(
+                    "write it exactly as envsafe does (`{}=\"envsafe:v1:…\"`), or set it again with `envsafe set {}`",
+                    e.name, e.name
+                ))),
+            );
+            None
+        }
+        Err(err) => {
+            // `decode_within` fails only with a located expansion error.
+            let (line, col, message) = match &err {
+                Error::Expand { at, message, .. } => (at.line, at.col, message.clone()),
+                other => (e.line, e.col, other.to_string()),
+            };
+            findings.push(
+                Finding::new(
+                    Severity::Error,
+                    env,
+                    e.name,
+                    "expand",
+                    format!("{message} (column {col})"),
+                )
+                .at(path, line)
+                .help(err.help()),
+            );
+            None
+        }
+    }
 }
