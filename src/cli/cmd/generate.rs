@@ -4,9 +4,7 @@
 use std::collections::BTreeMap;
 
 use envsafe::load::{self, LoadOptions};
-use envsafe::schema::{
-    anchored, check_value, compile_pattern, generate, KeyedHasher, Rotation, VarSpec,
-};
+use envsafe::schema::{generate, KeyedHasher, Rotation, VarSpec};
 use envsafe::SecretValue;
 
 use crate::cli::report::Failure;
@@ -73,15 +71,12 @@ pub fn run(ctx: &Ctx, names: &[String], force: bool, force_manual: bool) -> CmdR
                 }
             }
             let value = generate(spec.generate.expect("candidates have generate"));
-            let pattern = spec
-                .pattern
-                .as_ref()
-                .and_then(|p| compile_pattern(&anchored(p.get_ref())).ok());
-            if let Some(v) = check_value(spec, pattern.as_ref(), value.expose()) {
+            let checked =
+                envsafe::schema::check_write(&ctx.project.config, name, value.expose(), false);
+            if let Err(envsafe::Error::ValueRejected { rule, message, .. }) = checked {
                 return Err(Failure::Usage {
                     message: format!(
-                        "{name}: a generated value breaks its own rule `{}` ({})",
-                        v.rule, v.message
+                        "{name}: a generated value breaks its own rule `{rule}` ({message})"
                     ),
                     help: format!(
                         "make [vars.{name}] generate and its rules agree in envsafe.toml"
