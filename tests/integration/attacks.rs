@@ -1,7 +1,7 @@
 //! Found by an adversarial review of the hardening (issue 7): each test is
 //! one attack that got through, now refused.
 
-use crate::hook::{add, commit, err, git, hooked};
+use crate::hook::{add, assert_refused, commit, err, git, hooked};
 use crate::support::{assert_no_secret, stdout, Project};
 
 fn project() -> Project {
@@ -60,10 +60,10 @@ fn from_file_never_reads_keys_fifos_or_devices() {
 #[test]
 fn a_keys_file_listed_as_an_env_file_is_refused() {
     let p = project();
-    p.write(
+    p.replace_in(
         "envsafe.toml",
-        &p.read("envsafe.toml")
-            .replace("files = [\".env\"]", "files = [\".env.keys\", \".env\"]"),
+        "files = [\".env\"]",
+        "files = [\".env.keys\", \".env\"]",
     );
     append(&p, ".env", "LOGTAG=${ENVSAFE_PRIVATE_KEY_DEVELOPMENT}\n");
     let key = p.private_key("development");
@@ -122,10 +122,10 @@ fn the_hook_checks_a_project_in_a_subdirectory() {
     ])
     .assert()
     .success();
-    let toml = p.read("services/api/envsafe.toml");
-    p.write(
+    p.replace_in(
         "services/api/envsafe.toml",
-        &toml.replace("files = [\".env\"]", "files = [\"config.txt\", \".env\"]"),
+        "files = [\".env\"]",
+        "files = [\"config.txt\", \".env\"]",
     );
     add(&p, ".");
     let o = commit(&p, "init");
@@ -136,14 +136,11 @@ fn the_hook_checks_a_project_in_a_subdirectory() {
     );
     add(&p, ".");
     // git runs the hook at the top of the repository.
-    let o = commit(&p, "leak");
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        err(&o).contains("error: services/api/config.txt:1 STRIPE_SECRET: is secret but stored in plain text [secret-plain]"),
-        "{}",
-        err(&o)
+    assert_refused(
+        &commit(&p, "leak"),
+        "error: services/api/config.txt:1 STRIPE_SECRET: is secret but stored in plain text [secret-plain]",
+        "sk_live",
     );
-    assert!(!err(&o).contains("sk_live"));
 }
 
 #[test]
@@ -151,19 +148,12 @@ fn a_header_cannot_name_an_environment_nobody_pinned() {
     let p = project();
     let attacker = p.fresh_public_key();
     let pinned = p.header_key(".env");
-    p.write(
+    p.replace_in(
         ".env",
-        &p.read(".env").replace(
-            &format!("public-key={pinned} env=development"),
-            &format!("public-key={attacker} env=staging"),
-        ),
+        &format!("public-key={pinned} env=development"),
+        &format!("public-key={attacker} env=staging"),
     );
-    let line = p
-        .read(".env")
-        .lines()
-        .position(|l| l.starts_with("#@envsafe"))
-        .unwrap()
-        + 1;
+    let line = p.header_line(".env");
     let before = p.snapshot();
     p.envsafe(&["-f", ".env", "set", "NEW_TOKEN", "v"])
         .assert()
@@ -183,12 +173,10 @@ fn a_header_cannot_name_an_environment_nobody_pinned() {
         .assert()
         .success();
     let mine = z.header_key(".env");
-    z.write(
+    z.replace_in(
         ".env",
-        &z.read(".env").replace(
-            &format!("public-key={mine} env=development"),
-            &format!("public-key={attacker} env=staging"),
-        ),
+        &format!("public-key={mine} env=development"),
+        &format!("public-key={attacker} env=staging"),
     );
     z.envsafe(&["-f", ".env", "set", "NEW_TOKEN", "v"])
         .assert()
@@ -219,10 +207,11 @@ fn a_decrypted_secret_renamed_or_moved_is_caught_by_value() {
             .collect::<String>(),
     );
     add(&p, ".env");
-    let o = commit(&p, "rename");
-    assert_eq!(o.status.code(), Some(1));
-    assert!(err(&o).contains("MY_CRED: the staged text contains the value of secret MY_CRED (development) [secret-value]"), "{}", err(&o));
-    assert!(!err(&o).contains("verysecretvalue123"));
+    assert_refused(
+        &commit(&p, "rename"),
+        "MY_CRED: the staged text contains the value of secret MY_CRED (development) [secret-value]",
+        "verysecretvalue123",
+    );
     assert!(git(&p, &["checkout", "-q", "HEAD", "--", ".env"])
         .status
         .success());
@@ -230,25 +219,17 @@ fn a_decrypted_secret_renamed_or_moved_is_caught_by_value() {
     p.write("settings.ini", "cred = verysecretvalue123\n");
     assert!(git(&p, &["rm", "-q", ".env"]).status.success());
     add(&p, "settings.ini");
-    let o = commit(&p, "move");
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        err(&o).contains("error: settings.ini:1 MY_CRED:"),
-        "{}",
-        err(&o)
+    assert_refused(
+        &commit(&p, "move"),
+        "error: settings.ini:1 MY_CRED:",
+        "verysecretvalue123",
     );
 }
 
 #[test]
 fn ciphertext_from_the_process_environment_is_refused() {
     let p = project();
-    let sealed = p
-        .read(".env")
-        .lines()
-        .find_map(|l| l.strip_prefix("DB_PASSWORD=\""))
-        .unwrap()
-        .trim_end_matches('"')
-        .to_owned();
+    let sealed = p.sealed_value(".env", "DB_PASSWORD");
     p.envsafe(&["run", "--", "sh", "-c", "echo \"$DB_PASSWORD\""])
         .env("DB_PASSWORD", &sealed)
         .assert()
@@ -284,7 +265,7 @@ fn zero_config_keys_not_named_for_the_environment_still_guard_the_header() {
     let mine = p.header_key(".env");
     let attacker = p.fresh_public_key();
     std::fs::remove_file(p.file(".env.keys")).unwrap();
-    p.write(".env", &p.read(".env").replace(&mine, &attacker));
+    p.replace_in(".env", &mine, &attacker);
     p.envsafe(&["set", "NEW_TOKEN", "v"])
         .env("ENVSAFE_PRIVATE_KEY", &key)
         .assert()
@@ -379,11 +360,11 @@ fn the_hook_lets_an_example_file_through_and_allow_never_covers_a_secret_value()
         "Use correct-horse-battery as the password.\n",
     );
     add(&p, "docs");
-    let o = commit(&p, "docs");
-    assert_eq!(o.status.code(), Some(1));
-    assert!(err(&o).contains(
-        "docs/setup.md:1 DB_PASSWORD: the staged text contains the value of secret DB_PASSWORD"
-    ));
+    assert_refused(
+        &commit(&p, "docs"),
+        "docs/setup.md:1 DB_PASSWORD: the staged text contains the value of secret DB_PASSWORD",
+        "correct-horse-battery",
+    );
 }
 
 #[test]

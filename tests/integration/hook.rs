@@ -63,6 +63,15 @@ pub(crate) fn add(p: &Project, path: &str) {
     assert!(git(p, &["add", path]).status.success());
 }
 
+/// A commit or merge git refused (the hook's exit 3 makes git exit 1):
+/// its stderr names `finding` and never shows `secret`.
+pub(crate) fn assert_refused(o: &Output, finding: &str, secret: &str) {
+    let e = err(o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(e.contains(finding), "{e}");
+    assert!(!e.contains(secret), "a secret in the output: {e}");
+}
+
 pub(crate) fn err(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }

@@ -5,14 +5,6 @@
 
 use crate::support::{assert_no_secret, stdout, Project};
 
-fn header_line(p: &Project, file: &str) -> usize {
-    p.read(file)
-        .lines()
-        .position(|l| l.starts_with("#@envsafe"))
-        .unwrap()
-        + 1
-}
-
 #[test]
 fn a_swapped_header_key_is_refused_by_writers_and_reported_by_check() {
     let p = Project::new();
@@ -25,9 +17,9 @@ fn a_swapped_header_key_is_refused_by_writers_and_reported_by_check() {
         .assert()
         .success();
     let attacker = p.fresh_public_key();
-    p.write(".env", &p.read(".env").replace(&pinned, &attacker));
+    p.replace_in(".env", &pinned, &attacker);
     let before = p.snapshot();
-    let line = header_line(&p, ".env");
+    let line = p.header_line(".env");
     let expected = format!(
         "error: .env:{line}:1: the header's public key {attacker} is not the key pinned for `development` in envsafe.toml ({pinned})\n\
          help: someone changed the header's key: restore it from git history (`git log -p -- FILE`); a deliberate key change updates `public_key` in envsafe.toml in the same reviewed commit\n"
@@ -65,9 +57,9 @@ fn zero_config_writers_refuse_a_header_their_key_does_not_belong_to() {
         .success();
     let mine = p.header_key(".env");
     let attacker = p.fresh_public_key();
-    p.write(".env", &p.read(".env").replace(&mine, &attacker));
+    p.replace_in(".env", &mine, &attacker);
     let before = p.snapshot();
-    let line = header_line(&p, ".env");
+    let line = p.header_line(".env");
     p.envsafe(&["set", "NEW_TOKEN", "x"]).assert().code(4).stderr(format!(
         "error: .env:{line}:1: the header's public key {attacker} is not the public key of your private key for `development` ({mine})\n\
          help: someone changed the header's key: restore it from git history (`git log -p -- FILE`); a deliberate key change updates `public_key` in envsafe.toml in the same reviewed commit\n"
@@ -88,7 +80,7 @@ fn a_file_copied_over_another_environment_is_refused() {
         .assert()
         .success();
     std::fs::copy(p.file(".env"), p.file(".env.production")).unwrap();
-    let line = header_line(&p, ".env.production");
+    let line = p.header_line(".env.production");
     let expected = format!(
         "error: .env.production:{line}:1: this file belongs to environment `development` (its header says so), not `production`\n\
          help: was a file copied over another? restore it from git, or select `-e development` if that is what you meant\n"
@@ -158,12 +150,7 @@ fn ciphertext_in_disguise_never_reaches_the_command() {
         .position(|l| l.starts_with("API_TOKEN="))
         .unwrap()
         + 1;
-    let sealed = text
-        .lines()
-        .find_map(|l| l.strip_prefix("API_TOKEN=\""))
-        .unwrap()
-        .trim_end_matches('"')
-        .to_owned();
+    let sealed = p.sealed_value(".env", "API_TOKEN");
     let help_envsafe = "help: an envsafe value must be written `NAME=\"envsafe:v1:…\"` exactly as envsafe wrote it (no single quotes, no spaces): restore the line from git, or set it again with `envsafe set`\n";
     for disguised in [format!("'{sealed}'"), format!("\" {sealed}\"")] {
         p.write(".env", &text.replace(&format!("\"{sealed}\""), &disguised));

@@ -163,6 +163,32 @@ impl Project {
             .to_owned()
     }
 
+    /// The 1-based line of `file`'s envsafe header.
+    pub fn header_line(&self, file: &str) -> usize {
+        self.read(file)
+            .lines()
+            .position(|l| l.starts_with("#@envsafe"))
+            .unwrap_or_else(|| panic!("{file} has no header"))
+            + 1
+    }
+
+    /// The sealed text (`envsafe:v1:…`) of `name` in `file`.
+    pub fn sealed_value(&self, file: &str, name: &str) -> String {
+        self.read(file)
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}=\"")))
+            .unwrap_or_else(|| panic!("{name} is not sealed in {file}"))
+            .trim_end_matches('"')
+            .to_owned()
+    }
+
+    /// Replaces `from` by `to` in `file` (an attacker's edit).
+    pub fn replace_in(&self, file: &str, from: &str, to: &str) {
+        let text = self.read(file);
+        assert!(text.contains(from), "{file} does not contain {from:?}");
+        self.write(file, &text.replace(from, to));
+    }
+
     /// A fresh public key from `envsafe keygen` (someone else's key).
     pub fn fresh_public_key(&self) -> String {
         stdout(&mut self.envsafe(&["keygen"]))
