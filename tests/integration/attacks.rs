@@ -1,7 +1,7 @@
 //! Found by an adversarial review of the hardening (issue 7): each test is
 //! one attack that got through, now refused.
 
-use crate::hook::{add, assert_refused, commit, err, git, hooked};
+use crate::hook::{add, assert_refused, commit, commit_all, git, hooked};
 use crate::support::{assert_no_secret, stdout, Project};
 
 fn project() -> Project {
@@ -127,9 +127,7 @@ fn the_hook_checks_a_project_in_a_subdirectory() {
         "files = [\".env\"]",
         "files = [\"config.txt\", \".env\"]",
     );
-    add(&p, ".");
-    let o = commit(&p, "init");
-    assert!(o.status.success(), "{}", err(&o));
+    commit_all(&p, "init");
     p.write(
         "services/api/config.txt",
         "STRIPE_SECRET=sk_live_abcdef123\n",
@@ -352,9 +350,7 @@ fn the_hook_lets_an_example_file_through_and_allow_never_covers_a_secret_value()
         .assert()
         .success();
     p.envsafe(&["example"]).assert().success();
-    add(&p, ".");
-    let o = commit(&p, "example");
-    assert!(o.status.success(), "{}", err(&o));
+    commit_all(&p, "example");
     p.write(
         "docs/setup.md",
         "Use correct-horse-battery as the password.\n",

@@ -63,6 +63,13 @@ pub(crate) fn add(p: &Project, path: &str) {
     assert!(git(p, &["add", path]).status.success());
 }
 
+/// Stages everything and commits it; the hook must let it through.
+pub(crate) fn commit_all(p: &Project, msg: &str) {
+    add(p, ".");
+    let o = commit(p, msg);
+    assert!(o.status.success(), "{msg}: {}", err(&o));
+}
+
 /// A commit or merge git refused (the hook's exit 3 makes git exit 1):
 /// its stderr names `finding` and never shows `secret`.
 pub(crate) fn assert_refused(o: &Output, finding: &str, secret: &str) {

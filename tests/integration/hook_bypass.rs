@@ -4,7 +4,7 @@
 //! index, merges, secrets caught by value; and no false alarm on
 //! placeholders.
 
-use crate::hook::{add, age_key, assert_refused, commit, err, git, hooked};
+use crate::hook::{add, age_key, assert_refused, commit, commit_all, err, git, hooked};
 use crate::support::Project;
 
 /// `check --staged` output lines that start a finding.
@@ -20,9 +20,7 @@ fn findings(p: &Project) -> Vec<String> {
 
 fn first_commit(p: &Project) {
     p.write("README.md", "hello\n");
-    add(p, ".");
-    let o = commit(p, "first");
-    assert!(o.status.success(), "{}", err(&o));
+    commit_all(p, "first");
 }
 
 #[test]
@@ -217,9 +215,7 @@ fn placeholders_are_not_key_material() {
         "docker-compose.yml",
         "services:\n  app:\n    environment:\n      ENVSAFE_PRIVATE_KEY_FILE: /run/secrets/k\n      - ENVSAFE_PRIVATE_KEY_FILE=/run/secrets/k\n",
     );
-    add(&p, ".");
-    let o = commit(&p, "docs");
-    assert!(o.status.success(), "{}", err(&o));
+    commit_all(&p, "docs");
     // A real key is still caught, whatever the case.
     let key = age_key(&p);
     p.write("notes.txt", &format!("old key: {}\n", key.to_lowercase()));
