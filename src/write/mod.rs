@@ -60,9 +60,8 @@ pub struct Outcome {
     pub kept_plain: usize,
 }
 
-/// A file opened for a write: locked, read, and checked by the guard.
-struct Editing {
-    _lock: DirLock,
+/// A file read for a write and checked by the guard.
+struct Opened {
     doc: Document,
     /// The file does not exist yet (only when `may_create`).
     created: bool,
@@ -71,24 +70,26 @@ struct Editing {
     env: String,
 }
 
-impl Editing {
-    fn open(path: &Path, ctx: &WriteCtx<'_>, may_create: bool) -> Result<Self> {
-        guard::refuse_keys_target(path, ctx)?;
-        let lock = DirLock::for_file(path)?;
-        let (doc, created) = match fsutil::read_optional(path)? {
-            Some(text) => (Document::parse(path, text)?, false),
-            None if may_create => (Document::empty(path), true),
-            None => (Document::read(path)?, false), // the not-found error
-        };
-        let (header, env) = guard::prepare(&doc, ctx)?;
-        Ok(Self {
-            _lock: lock,
+/// Locks the directory of `path`, reads the file and checks it; the lock
+/// is held until the caller drops it, after its write.
+fn open(path: &Path, ctx: &WriteCtx<'_>, may_create: bool) -> Result<(DirLock, Opened)> {
+    guard::refuse_keys_target(path, ctx)?;
+    let lock = DirLock::for_file(path)?;
+    let (doc, created) = match fsutil::read_optional(path)? {
+        Some(text) => (Document::parse(path, text)?, false),
+        None if may_create => (Document::empty(path), true),
+        None => (Document::read(path)?, false), // the not-found error
+    };
+    let (header, env) = guard::prepare(&doc, ctx)?;
+    Ok((
+        lock,
+        Opened {
             doc,
             created,
             header,
             env,
-        })
-    }
+        },
+    ))
 }
 
 /// The public key to seal to: the header's (already trusted by
@@ -151,22 +152,16 @@ pub fn set_many(
             return Err(Error::invalid_name(name));
         }
     }
-    let Editing {
-        mut doc,
-        created,
-        header,
-        env,
-        _lock: _held, // held until the write is done
-    } = Editing::open(path, ctx, true)?;
+    let (_lock, mut f) = open(path, ctx, true)?;
     let mut out = Outcome {
-        created_file: created,
+        created_file: f.created,
         changed: values.len(),
         ..Outcome::default()
     };
     let sealer = if plain {
         None
     } else {
-        let public = ensure_header(&mut doc, header.as_ref(), &env, ctx, &mut out)?;
+        let public = ensure_header(&mut f.doc, f.header.as_ref(), &f.env, ctx, &mut out)?;
         Some(sealer(path, &public)?)
     };
     for (name, value) in values {
@@ -174,15 +169,16 @@ pub fn set_many(
             None => value::quote(value.expose()),
             Some(sealer) => format!("\"{}\"", sealer.seal(name, value.expose())),
         };
-        doc.set_raw(name, &text);
+        f.doc.set_raw(name, &text);
     }
     if out.new_key.is_some() {
-        out.plain_left = doc
+        out.plain_left = f
+            .doc
             .entries()
             .filter(|e| e.sealed().is_none() && !values.iter().any(|(n, _)| *n == e.name))
             .count();
     }
-    fsutil::atomic_write(path, doc.render().as_bytes(), None)?;
+    fsutil::atomic_write(path, f.doc.render().as_bytes(), None)?;
     Ok(out)
 }
 
@@ -247,8 +243,7 @@ pub fn set_var(
 
 /// Removes every assignment of `name`; an error if there is none.
 pub fn unset(path: &Path, name: &str, ctx: &WriteCtx<'_>) -> Result<Outcome> {
-    let mut editing = Editing::open(path, ctx, false)?;
-    let doc = &mut editing.doc;
+    let (_lock, Opened { mut doc, .. }) = open(path, ctx, false)?;
     let n = doc.remove(name);
     if n == 0 {
         return Err(Error::NotSet {
@@ -268,16 +263,10 @@ pub fn unset(path: &Path, name: &str, ctx: &WriteCtx<'_>) -> Result<Outcome> {
 /// `secret = false`, which stay plain. Values that use `${…}` expansion are
 /// refused: sealed values are literal.
 pub fn encrypt(path: &Path, ctx: &WriteCtx<'_>) -> Result<Outcome> {
-    let Editing {
-        mut doc,
-        header,
-        env,
-        _lock: _held, // held until the write is done
-        ..
-    } = Editing::open(path, ctx, false)?;
+    let (_lock, mut f) = open(path, ctx, false)?;
     let public_var = |name: &str| ctx.config.vars.get(name).and_then(|s| s.secret) == Some(false);
     let mut out = Outcome::default();
-    for e in doc.entries() {
+    for e in f.doc.entries() {
         if e.sealed().is_some() || public_var(e.name) {
             continue;
         }
@@ -300,10 +289,10 @@ pub fn encrypt(path: &Path, ctx: &WriteCtx<'_>) -> Result<Outcome> {
             });
         }
     }
-    let public = ensure_header(&mut doc, header.as_ref(), &env, ctx, &mut out)?;
+    let public = ensure_header(&mut f.doc, f.header.as_ref(), &f.env, ctx, &mut out)?;
     let sealer = sealer(path, &public)?;
     let mut kept_plain = 0;
-    out.changed = doc.map_values(|e| {
+    out.changed = f.doc.map_values(|e| {
         if e.sealed().is_some() {
             return Ok(None);
         }
@@ -315,8 +304,8 @@ pub fn encrypt(path: &Path, ctx: &WriteCtx<'_>) -> Result<Outcome> {
         Ok(Some(format!("\"{}\"", sealer.seal(e.name, plain.expose()))))
     })?;
     out.kept_plain = kept_plain;
-    if out.changed > 0 || out.new_key.is_some() || header.is_none() {
-        fsutil::atomic_write(path, doc.render().as_bytes(), None)?;
+    if out.changed > 0 || out.new_key.is_some() || f.header.is_none() {
+        fsutil::atomic_write(path, f.doc.render().as_bytes(), None)?;
     }
     Ok(out)
 }
@@ -325,22 +314,16 @@ pub fn encrypt(path: &Path, ctx: &WriteCtx<'_>) -> Result<Outcome> {
 /// in place unless `in_place` is false. Fails closed: one bad value, no
 /// change.
 pub fn decrypt(path: &Path, ctx: &WriteCtx<'_>, in_place: bool) -> Result<(SecretValue, Outcome)> {
-    let Editing {
-        mut doc,
-        header,
-        env,
-        _lock: _held, // held until the write is done
-        ..
-    } = Editing::open(path, ctx, false)?;
-    let mut openers = Openers::new(ctx.keys, &env);
-    let changed = doc.map_values(|e| match e.sealed() {
+    let (_lock, mut f) = open(path, ctx, false)?;
+    let mut openers = Openers::new(ctx.keys, &f.env);
+    let changed = f.doc.map_values(|e| match e.sealed() {
         Some(sealed) => {
-            let plain = openers.open_entry(path, header.as_ref(), &e, sealed)?;
+            let plain = openers.open_entry(path, f.header.as_ref(), &e, sealed)?;
             Ok(Some(value::quote(plain.expose())))
         }
         None => Ok(None),
     })?;
-    let rendered = SecretValue::new(doc.render());
+    let rendered = SecretValue::new(f.doc.render());
     if in_place && changed > 0 {
         fsutil::atomic_write(path, rendered.expose().as_bytes(), None)?;
     }
@@ -357,32 +340,26 @@ pub fn decrypt(path: &Path, ctx: &WriteCtx<'_>, in_place: bool) -> Result<(Secre
 /// missing): the pinned key, else a new keypair. Existing values are left
 /// as they are.
 pub fn init_file(path: &Path, ctx: &WriteCtx<'_>) -> Result<Outcome> {
-    let Editing {
-        mut doc,
-        created,
-        header,
-        env,
-        _lock: _held, // held until the write is done
-    } = Editing::open(path, ctx, true)?;
+    let (_lock, mut f) = open(path, ctx, true)?;
     let mut out = Outcome {
-        created_file: created,
+        created_file: f.created,
         ..Outcome::default()
     };
-    match header {
+    match f.header {
         None => {
-            ensure_header(&mut doc, None, &env, ctx, &mut out)?;
-            out.plain_left = doc.entries().filter(|e| e.sealed().is_none()).count();
-            fsutil::atomic_write(path, doc.render().as_bytes(), None)?;
+            ensure_header(&mut f.doc, None, &f.env, ctx, &mut out)?;
+            out.plain_left = f.doc.entries().filter(|e| e.sealed().is_none()).count();
+            fsutil::atomic_write(path, f.doc.render().as_bytes(), None)?;
         }
         // An existing file of an environment with no pin yet: pin its key,
         // but only when the private key held proves it is the real one.
-        Some(h) if ctx.config.pinned_key(&env).is_none() => {
+        Some(h) if ctx.config.pinned_key(&f.env).is_none() => {
             if let Some(config_path) = ctx.config_path {
-                let held = ctx.keys.held_for(&env, path)?;
+                let held = ctx.keys.held_for(&f.env, path)?;
                 if held.iter().any(|k| k.public() == h.public_key)
-                    && ctx.config.environments.contains_key(&env)
+                    && ctx.config.environments.contains_key(&f.env)
                 {
-                    crate::config::write_pin(config_path, &env, &h.public_key)?;
+                    crate::config::write_pin(config_path, &f.env, &h.public_key)?;
                     out.pinned = true;
                 }
             }
