@@ -41,14 +41,14 @@ impl Project {
         // so that every message shows a short path.
         let up = |depth: usize| -> PathBuf { (0..depth).map(|_| "..").collect() };
         let mut git_root = None;
-        let in_git = cwd.ancestors().any(|d| d.join(".git").exists());
         let home = std::env::var_os("HOME").map(PathBuf::from);
         for (depth, dir) in cwd.ancestors().enumerate() {
             let candidate = up(depth).join("envsafe.toml");
             if let Some(text) = fsutil::read_optional(&candidate)? {
                 // Outside a repository, a config above the working directory
                 // (in a shared /tmp, say) is used only when it is the user's.
-                if depth > 0 && !in_git {
+                // (No `.git` was below it; one at or above it means a repository.)
+                if depth > 0 && !dir.ancestors().any(|d| d.join(".git").exists()) {
                     use std::os::unix::fs::MetadataExt;
                     let owner = std::fs::metadata(&candidate).map_or(0, |m| m.uid());
                     let me = rustix::process::geteuid().as_raw();
@@ -69,8 +69,8 @@ impl Project {
                 git_root = Some(up(depth));
                 break;
             }
-            if !in_git && home.as_deref() == Some(dir) {
-                break; // never above the home directory
+            if home.as_deref() == Some(dir) {
+                break; // no repository below: never above the home directory
             }
         }
         Ok(Self {
