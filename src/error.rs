@@ -147,6 +147,11 @@ pub enum Error {
     #[error("{message}")]
     EnvSelection { message: String },
 
+    /// The arguments do not fit the command (`-e` twice where one
+    /// environment is meant, …).
+    #[error("{message}")]
+    Usage { message: String, help: String },
+
     /// A file's header names another environment than the one selected.
     #[error("{at}: this file belongs to environment `{file_env}` (its header says so), not `{selected}`")]
     EnvMismatch {
@@ -191,7 +196,7 @@ pub enum Error {
     #[error("`{name}` was not stored: it {message} [{rule}]")]
     ValueRejected {
         name: String,
-        rule: &'static str,
+        rule: crate::diag::Code,
         message: String,
     },
 
@@ -234,6 +239,7 @@ impl Error {
             Error::InvalidName { .. }
             | Error::UnknownEnvironment { .. }
             | Error::EnvSelection { .. }
+            | Error::Usage { .. }
             | Error::KeysFileTarget { .. }
             | Error::EmptyValue { .. }
             | Error::PlainSecret { .. } => ErrorKind::Usage,
@@ -282,6 +288,7 @@ impl Error {
             Error::NoProject { .. } => "run `envsafe init` here, run from the project \
                  (or `-C DIR`), or name a file with `-f PATH`"
                 .into(),
+            Error::Usage { help, .. } => help.clone(),
             Error::EnvSelection { .. } => {
                 "choose one with `-e NAME` or ENVSAFE_ENV, or unset the others".into()
             }
@@ -314,17 +321,19 @@ impl Error {
                  exactly as envsafe wrote it (no single quotes, no spaces): restore the line \
                  from git, or set it again with `envsafe set`"
                 .into(),
-            Error::ValueRejected { rule: "nul", .. } => {
-                "remove the NUL byte (binary data: `encode = \"base64\"` with from_file)".into()
-            }
             Error::ValueRejected {
-                rule: "ciphertext",
+                rule: crate::diag::Code::Nul,
+                ..
+            } => "remove the NUL byte (binary data: `encode = \"base64\"` with from_file)".into(),
+            Error::ValueRejected {
+                rule: crate::diag::Code::Ciphertext,
                 name,
                 ..
             } => format!("give the decrypted value (`envsafe get {name}` prints it)"),
-            Error::ValueRejected { rule: "utf-8", .. } => {
-                "values are text: base64-encode binary data first".into()
-            }
+            Error::ValueRejected {
+                rule: crate::diag::Code::Utf8,
+                ..
+            } => "values are text: base64-encode binary data first".into(),
             Error::ValueRejected { name, .. } => {
                 format!("fix the value; the rule is [vars.{name}] in envsafe.toml")
             }

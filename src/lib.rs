@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod crypto;
+pub mod diag;
 pub mod dotenv;
 pub mod env_vars;
 pub mod envelope;
@@ -13,11 +14,11 @@ pub mod fsutil;
 pub mod git;
 pub mod header;
 pub mod keys;
-pub mod load;
 pub mod project;
 pub mod resolve;
 pub mod schema;
 pub mod secret;
+pub mod workspace;
 pub mod write;
 
 pub use error::{Error, ErrorKind, Result};

@@ -10,9 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use envsafe::keys::KeyLookup;
-use envsafe::project::{Project, Selection};
-use envsafe::write::WriteCtx;
+use envsafe::workspace::Workspace;
 
 use args::{Cli, Global};
 use report::Failure;
@@ -20,94 +18,19 @@ use ui::Ui;
 
 pub type CmdResult = Result<(), Failure>;
 
-/// Everything a command needs, resolved once.
+/// Everything a command needs, resolved once: the arguments, the
+/// workspace (a command reaches its methods through `Deref`), the output.
 pub struct Ctx {
     pub global: Global,
-    pub project: Project,
+    pub ws: Workspace,
     pub ui: Ui,
 }
 
-impl Ctx {
-    /// The one environment this command is about.
-    pub fn selection(&self) -> Result<Selection, Failure> {
-        match self.global.env.as_slice() {
-            [] => Ok(self.project.select_env(None)?),
-            [one] => Ok(self.project.select_env(Some(one))?),
-            _ => Err(Failure::Usage {
-                message: "this command takes one environment (-e given more than once)".into(),
-                help: "pass a single -e NAME".into(),
-            }),
-        }
-    }
+impl std::ops::Deref for Ctx {
+    type Target = Workspace;
 
-    /// The name of the one environment this command is about.
-    pub fn env(&self) -> Result<String, Failure> {
-        self.selection().map(|s| s.name)
-    }
-
-    /// `-e` environments, else every environment of the project; an error
-    /// when there is no project here.
-    pub fn envs_or_all(&self) -> Result<Vec<String>, Failure> {
-        if !self.global.env.is_empty() {
-            return Ok(self.global.env.clone());
-        }
-        self.require_project()?;
-        Ok(self.project.environments())
-    }
-
-    /// Fails when there is no project here (no envsafe.toml, no env files)
-    /// and no `-f`: a CI step run in the wrong directory must not pass.
-    pub fn require_project(&self) -> Result<(), Failure> {
-        if self.global.file.is_empty() && !self.project.exists() {
-            let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-            return Err(envsafe::Error::NoProject { dir }.into());
-        }
-        Ok(())
-    }
-
-    /// `-f` files, else the environment's files.
-    pub fn files(&self, env: &str) -> Result<Vec<PathBuf>, Failure> {
-        if self.global.file.is_empty() {
-            Ok(self.project.files(env)?)
-        } else {
-            Ok(self.global.file.clone())
-        }
-    }
-
-    /// Whether a header naming another environment than `sel` is an error:
-    /// the user chose the environment, or the files are its own.
-    pub fn strict_env(&self, sel: &Selection) -> bool {
-        sel.explicit || self.global.file.is_empty()
-    }
-
-    pub fn keys(&self) -> KeyLookup {
-        KeyLookup {
-            keys_file: self.global.keys_file.clone(),
-            project_root: self.project.root.clone(),
-        }
-    }
-
-    /// Where new private keys go: `--keys-file`, else `.env.keys` at the root.
-    pub fn keys_file(&self) -> PathBuf {
-        self.global
-            .keys_file
-            .clone()
-            .unwrap_or_else(|| self.project.keys_file())
-    }
-
-    /// Runs `f` with the context of a write for environment `sel`.
-    pub fn with_writer<T>(&self, sel: &Selection, f: impl FnOnce(&WriteCtx<'_>) -> T) -> T {
-        let keys_file = self.keys_file();
-        let keys = self.keys();
-        f(&WriteCtx {
-            env: &sel.name,
-            strict_env: self.strict_env(sel),
-            keys_file: &keys_file,
-            gitignore_root: &self.project.root,
-            config: &self.project.config,
-            config_path: self.project.config_path.as_deref(),
-            keys: &keys,
-        })
+    fn deref(&self) -> &Workspace {
+        &self.ws
     }
 }
 
@@ -122,12 +45,14 @@ fn setup(global: Global, ui: Ui) -> Result<Ctx, Failure> {
         path: PathBuf::from("."),
         source,
     })?;
-    let project = Project::discover(&cwd, global.config.as_deref())?;
-    Ok(Ctx {
-        global,
-        project,
-        ui,
-    })
+    let ws = Workspace::open(
+        &cwd,
+        global.config.as_deref(),
+        global.env.clone(),
+        global.file.clone(),
+        global.keys_file.clone(),
+    )?;
+    Ok(Ctx { global, ws, ui })
 }
 
 pub fn main() -> ExitCode {

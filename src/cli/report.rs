@@ -6,7 +6,9 @@ use std::fmt::Write;
 
 use envsafe::{Error, ErrorKind};
 
-use super::ui::{paint, ERROR, HELP};
+use envsafe::diag::{Finding, Severity};
+
+use super::ui::{paint, ERROR, HELP, WARN};
 
 pub const EXIT_FAILURE: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
@@ -114,4 +116,77 @@ impl Failure {
         }
         out
     }
+}
+
+/// How findings are laid out. One renderer, two layouts, as compilers
+/// have a long and a short form:
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// `error[code] env: NAME message`, then `--> file:line` and `help:`
+    /// on their own lines (`check`, `status`, `run`).
+    Full,
+    /// `error: file:line NAME: message [code]` and a `help:` line, the
+    /// place first, as git hooks print (`hook run`, `check --staged`).
+    Line,
+}
+
+/// One finding as text (no trailing newline).
+pub fn finding(f: &Finding, layout: Layout) -> String {
+    let (style, word) = match f.severity {
+        Severity::Error => (ERROR, "error"),
+        Severity::Warning => (WARN, "warning"),
+    };
+    let mut out = match layout {
+        Layout::Full => {
+            let subject = if f.name.is_empty() {
+                String::new()
+            } else {
+                format!("{} ", f.name)
+            };
+            let mut out = format!(
+                "{}[{}] {}: {subject}{}",
+                paint(style, word),
+                f.code,
+                f.env,
+                f.message
+            );
+            if let (Some(file), Some(line)) = (&f.file, f.line) {
+                let _ = write!(out, "\n  --> {}:{line}", file.display());
+            }
+            out
+        }
+        Layout::Line => {
+            let mut place = match (&f.file, f.line) {
+                (Some(file), Some(line)) => format!("{}:{line}", file.display()),
+                (Some(file), None) => file.display().to_string(),
+                (None, _) => format!("({})", f.env),
+            };
+            if !f.name.is_empty() {
+                place.push(' ');
+                place.push_str(&f.name);
+            }
+            format!(
+                "{}: {place}: {} [{}]",
+                paint(style, word),
+                f.message,
+                f.code
+            )
+        }
+    };
+    if let Some(help) = &f.help {
+        let _ = write!(out, "\n  {}: {help}", paint(HELP, "help"));
+    }
+    out
+}
+
+/// Findings as text, one after another (no trailing newline).
+pub fn findings(list: &[Finding], layout: Layout) -> String {
+    let mut out = String::new();
+    for (i, f) in list.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&finding(f, layout));
+    }
+    out
 }

@@ -7,8 +7,10 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::config::Config;
+use crate::diag::{Code, Finding, Severity};
 use crate::dotenv::{is_key_byte, Document};
-use crate::schema::{placement, Checker, Finding, Secrets, Severity};
+use crate::resolve::{self, Options};
+use crate::schema::placement;
 
 /// What a staged path is, for the hook.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,7 +107,7 @@ pub fn key_material(path: &Path, text: &str) -> Vec<Finding> {
                     Severity::Error,
                     "",
                     assigned_name(line).unwrap_or(""),
-                    "private-key",
+                    Code::PrivateKey,
                     "private key material",
                 )
                 .at(path, i + 1)
@@ -124,7 +126,7 @@ fn secret_plain(path: &Path, line: usize, name: &str, help: String) -> Finding {
         Severity::Error,
         "",
         name,
-        "secret-plain",
+        Code::SecretPlain,
         "is secret but stored in plain text",
     )
     .at(path, line)
@@ -172,32 +174,29 @@ pub fn loose_env_file(path: &Path, text: &str, kind: FileKind, config: &Config) 
         .and_then(|h| h.env)
         .or_else(|| crate::config::env_from_file_name(file_name(&path.to_string_lossy())))
         .unwrap_or_else(|| "development".into());
-    let no_keys = Secrets {
-        keys: None,
-        required: false,
-    };
-    let sources = [(path.to_path_buf(), Some(text.to_owned()))];
-    let Ok(report) = Checker::new(config).check_sources(&env, &sources, no_keys, false) else {
+    let sources = vec![(path.to_path_buf(), Some(text.to_owned()))];
+    let opts = Options::staged(false);
+    let Ok(res) = resolve::resolve_sources(config, Path::new(""), &env, sources, &opts) else {
         return lenient_secrets(path, text, config);
     };
     // Where the file is not an environment's own, only what it leaks or
     // breaks counts, not the schema's value rules (an `.env.example` has
     // empty values on purpose).
-    let syntax = report.findings.iter().any(|f| f.rule == "syntax");
-    let mut out: Vec<Finding> = report
+    let syntax = res.has_syntax_error();
+    let mut out: Vec<Finding> = res
         .findings
         .into_iter()
         .filter(|f| {
             f.severity == Severity::Error
                 && matches!(
-                    f.rule,
-                    "secret-plain"
-                        | "malformed-value"
-                        | "ciphertext"
-                        | "key-pin"
-                        | "undeclared-env"
-                        | "no-header"
-                        | "expand"
+                    f.code,
+                    Code::SecretPlain
+                        | Code::MalformedValue
+                        | Code::Ciphertext
+                        | Code::KeyPin
+                        | Code::UndeclaredEnv
+                        | Code::NoHeader
+                        | Code::Expand
                 )
         })
         .collect();
@@ -234,7 +233,7 @@ pub fn unsealed_since_head(path: &Path, head: &str, text: &str) -> Vec<Finding> 
                 Severity::Error,
                 "",
                 e.name,
-                "unsealed",
+                Code::Unsealed,
                 "is encrypted in HEAD but plain in what is staged",
             )
             .at(path, e.line)
@@ -261,7 +260,7 @@ pub fn scan_blob(path: &str, bytes: &[u8], config: &Config, listed: bool) -> Vec
                 Severity::Error,
                 "",
                 "",
-                "keys-file",
+                Code::KeysFile,
                 "a private keys file is staged",
             )
             .in_file(at)
@@ -274,7 +273,7 @@ pub fn scan_blob(path: &str, bytes: &[u8], config: &Config, listed: bool) -> Vec
             Severity::Error,
             "",
             "",
-            "temp-file",
+            Code::TempFile,
             "an envsafe temporary file is staged (a killed write left it; it may hold plaintext)",
         )
         .in_file(at)

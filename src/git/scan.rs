@@ -15,11 +15,12 @@ use super::blob::{self, FileKind};
 use super::index::{self, Staged};
 use super::secret_values::SecretValues;
 use crate::config::{default_file, env_from_file_name, Config};
+use crate::diag::{Finding, Severity};
 use crate::dotenv::Document;
 use crate::error::Result;
 use crate::keys::KeyLookup;
-use crate::load::Openers;
-use crate::schema::{Checker, Finding, Secrets, Severity};
+use crate::keys::Openers;
+use crate::resolve::{self, Options};
 
 /// What the scan found.
 #[derive(Debug, Default)]
@@ -316,10 +317,7 @@ pub fn scan_staged(keys_file: Option<&Path>, require: bool) -> Result<StagedScan
                 .insert(entry.path.clone());
         }
     }
-    let no_keys = Secrets {
-        keys: None,
-        required: false,
-    };
+    let opts = Options::staged(require);
     for ((p, env), staged_here) in &touched {
         let project = &projects[*p];
         let files = &project.env_files[env];
@@ -338,9 +336,8 @@ pub fn scan_staged(keys_file: Option<&Path>, require: bool) -> Result<StagedScan
                 (PathBuf::from(f), text)
             })
             .collect();
-        let report =
-            Checker::new(&project.config).check_sources(env, &sources, no_keys, require)?;
-        out.findings.extend(report.findings.into_iter().filter(|f| {
+        let res = resolve::resolve_sources(&project.config, Path::new(""), env, sources, &opts)?;
+        out.findings.extend(res.findings.into_iter().filter(|f| {
             f.severity == Severity::Error
                 && match &f.file {
                     Some(file) => file.to_str().is_some_and(|p| staged_here.contains(p)),
@@ -356,5 +353,5 @@ pub fn scan_staged(keys_file: Option<&Path>, require: bool) -> Result<StagedScan
 /// environments is checked once per environment).
 fn dedup(findings: &mut Vec<Finding>) {
     let mut seen = BTreeSet::new();
-    findings.retain(|f| seen.insert((f.file.clone(), f.line, f.name.clone(), f.rule)));
+    findings.retain(|f| seen.insert((f.file.clone(), f.line, f.name.clone(), f.code)));
 }

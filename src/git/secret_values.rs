@@ -8,7 +8,7 @@ use std::path::Path;
 
 use aho_corasick::AhoCorasick;
 
-use crate::schema::{Finding, Severity};
+use crate::diag::{Code, Finding, Severity};
 use crate::SecretValue;
 
 /// Shorter values match too much ordinary text to be worth blocking on.
@@ -66,7 +66,7 @@ impl SecretValues {
                     Severity::Error,
                     env,
                     name,
-                    "secret-value",
+                    Code::SecretValue,
                     format!("the staged text contains the value of secret {name} ({env})"),
                 )
                 .at(path, line)

@@ -8,6 +8,7 @@
 //! Sources 3 and 4 slot into [`Source`] and [`KeyLookup::sources`].
 
 mod keys_file;
+mod openers;
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +17,7 @@ use crate::env_vars::{self, ENVSAFE_PRIVATE_KEY};
 use crate::error::{Error, Result};
 
 pub use keys_file::{ensure_gitignored, store};
+pub(crate) use openers::Openers;
 
 /// One place a key may come from.
 #[derive(Debug, Clone)]

@@ -1,11 +1,8 @@
 //! The schema: `[vars.NAME]` rules (spec.rs), value types (types.rs), and
-//! the findings of checking environments against it (check.rs).
+//! what a value must satisfy; `resolve` validates environments with them.
 
 mod apply;
-mod check;
 mod example;
-mod file_checks;
-mod finding;
 mod generate;
 mod placement;
 mod spec;
@@ -15,14 +12,13 @@ mod url;
 use std::path::Path;
 
 pub use apply::schema_value;
-pub use check::{Checker, Finding, Report, Secrets, Severity};
 pub use example::render_example;
 pub use generate::{generate, KeyedHasher};
 pub use placement::{check_write, placement, Placement};
 pub use spec::{
     secret_by_name, Encode, Generate, GenerateKind, Rotation, Scalar, VarSpec, VarType,
 };
-pub use types::{check_value, Violation};
+pub use types::{check_value, Violation, MAX_PATTERN_INPUT};
 
 use crate::config::{error_at, Config};
 use crate::error::Result;

@@ -4,6 +4,7 @@
 
 use super::{anchored, check_value, secret_by_name};
 use crate::config::Config;
+use crate::diag::Code;
 use crate::envelope;
 use crate::error::{Error, Result};
 
@@ -62,13 +63,13 @@ pub fn check_write(config: &Config, name: &str, value: &str, allow_empty: bool) 
     }
     if value.len() > MAX_VALUE {
         return Err(reject(
-            "too-large",
+            Code::TooLarge,
             "is larger than 128 KiB, the most one environment variable can hold (Linux)",
         ));
     }
     if value.contains('\0') {
         return Err(reject(
-            "nul",
+            Code::Nul,
             "contains a NUL byte, which no environment variable can hold",
         ));
     }
@@ -77,7 +78,7 @@ pub fn check_write(config: &Config, name: &str, value: &str, allow_empty: bool) 
             "is already ciphertext ({}): give the plaintext",
             kind.describe()
         );
-        return Err(reject("ciphertext", &message));
+        return Err(reject(Code::Ciphertext, &message));
     }
     if let Some(spec) = config.vars.get(name) {
         let pattern = spec
@@ -87,7 +88,7 @@ pub fn check_write(config: &Config, name: &str, value: &str, allow_empty: bool) 
         if let Some(v) = check_value(spec, pattern.as_ref(), value) {
             return Err(Error::ValueRejected {
                 name: name.to_owned(),
-                rule: v.rule,
+                rule: v.code,
                 message: v.message,
             });
         }

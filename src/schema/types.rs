@@ -5,6 +5,7 @@ use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_S
 use base64::Engine;
 
 use super::{VarSpec, VarType};
+use crate::diag::Code;
 
 /// The longest value matched against a `pattern`.
 pub const MAX_PATTERN_INPUT: usize = 4 << 10;
@@ -12,13 +13,13 @@ pub const MAX_PATTERN_INPUT: usize = 4 << 10;
 /// A broken rule: its stable code and what is wrong (without the value).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
-    pub rule: &'static str,
+    pub code: Code,
     pub message: String,
 }
 
-fn violation(rule: &'static str, message: impl Into<String>) -> Option<Violation> {
+fn violation(code: Code, message: impl Into<String>) -> Option<Violation> {
     Some(Violation {
-        rule,
+        code,
         message: message.into(),
     })
 }
@@ -80,7 +81,7 @@ pub fn check_value(
 ) -> Option<Violation> {
     if !type_ok(spec.kind, value, spec) {
         return violation(
-            "type",
+            Code::Type,
             format!(
                 "{} (type = \"{}\")",
                 type_message(spec.kind, spec),
@@ -92,7 +93,7 @@ pub fn check_value(
     if let Some(n) = spec.length {
         if len != n {
             return violation(
-                "length",
+                Code::Length,
                 format!("must be exactly {n} characters long, is {len}"),
             );
         }
@@ -100,7 +101,7 @@ pub fn check_value(
     if let Some(n) = spec.min_length {
         if len < n {
             return violation(
-                "min-length",
+                Code::MinLength,
                 format!("must be at least {n} characters long, is {len}"),
             );
         }
@@ -108,7 +109,7 @@ pub fn check_value(
     if let Some(n) = spec.max_length {
         if len > n {
             return violation(
-                "max-length",
+                Code::MaxLength,
                 format!("must be at most {n} characters long, is {len}"),
             );
         }
@@ -117,7 +118,7 @@ pub fn check_value(
         // Matching costs pattern size × value length: both are bounded.
         if value.len() > MAX_PATTERN_INPUT {
             return violation(
-                "pattern",
+                Code::Pattern,
                 format!(
                     "is longer than {MAX_PATTERN_INPUT} bytes, too long to match against its pattern"
                 ),
@@ -125,7 +126,7 @@ pub fn check_value(
         }
         if !re.is_match(value) {
             return violation(
-                "pattern",
+                Code::Pattern,
                 format!("must match the pattern `{}`", p.get_ref()),
             );
         }
@@ -135,17 +136,17 @@ pub fn check_value(
         && !spec.values.iter().any(|x| x == value)
     {
         return violation(
-            "values",
+            Code::Values,
             format!("must be one of: {}", spec.values.join(", ")),
         );
     }
     if matches!(spec.kind, VarType::Int | VarType::Port) {
         let n: i64 = value.parse().unwrap_or_default();
         if let Some(min) = spec.min.filter(|m| n < *m) {
-            return violation("min", format!("must be at least {min}"));
+            return violation(Code::Min, format!("must be at least {min}"));
         }
         if let Some(max) = spec.max.filter(|m| n > *m) {
-            return violation("max", format!("must be at most {max}"));
+            return violation(Code::Max, format!("must be at most {max}"));
         }
     }
     None
@@ -192,8 +193,8 @@ mod tests {
             ..VarSpec::default()
         };
         let v = check_value(&s, None, "abcd").unwrap();
-        assert_eq!(v.rule, "length");
+        assert_eq!(v.code, Code::Length);
         assert_eq!(v.message, "must be exactly 64 characters long, is 4");
-        assert_eq!(check_value(&s, None, "zz").unwrap().rule, "type");
+        assert_eq!(check_value(&s, None, "zz").unwrap().code, Code::Type);
     }
 }

@@ -13,8 +13,7 @@ use crate::dotenv::{value, Document, Quote};
 use crate::error::{Error, Location, Result};
 use crate::fsutil::{self, DirLock};
 use crate::header::{self, Header};
-use crate::keys::{self, KeyLookup};
-use crate::load::Openers;
+use crate::keys::{self, KeyLookup, Openers};
 use crate::schema::{self, Placement};
 use crate::SecretValue;
 

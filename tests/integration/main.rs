@@ -13,6 +13,7 @@ mod hook_bypass;
 mod hostile;
 mod integrity;
 mod leaks;
+mod one_resolution;
 mod schema_cli;
 mod schemas;
 mod support;

@@ -1,73 +1,28 @@
 //! `envsafe check`: every environment (or those given with -e) against the
-//! schema; findings on stdout, exit 3 when any is an error.
+//! schema, with the values `run` would pass; findings on stdout, exit 3
+//! when any is an error.
 
-use envsafe::schema::{Checker, Finding, Secrets, Severity};
+use envsafe::diag;
 
-use crate::cli::report::Failure;
-use crate::cli::ui::{paint, ERROR, HELP, WARN};
+use crate::cli::report::{self, Failure, Layout};
 use crate::cli::{CmdResult, Ctx};
 
-/// `error[rule] env: NAME message`, its place and its help, as text.
-pub fn render(f: &Finding) -> String {
-    let (style, word) = match f.severity {
-        Severity::Error => (ERROR, "error"),
-        Severity::Warning => (WARN, "warning"),
-    };
-    let subject = if f.name.is_empty() {
-        String::new()
-    } else {
-        format!("{} ", f.name)
-    };
-    let mut out = format!(
-        "{}[{}] {}: {subject}{}",
-        paint(style, word),
-        f.rule,
-        f.env,
-        f.message
-    );
-    if let (Some(file), Some(line)) = (&f.file, f.line) {
-        out.push_str(&format!("\n  --> {}:{line}", file.display()));
-    }
-    if let Some(help) = &f.help {
-        out.push_str(&format!("\n  {}: {help}", paint(HELP, "help")));
-    }
-    out
-}
-
 pub fn run(ctx: &Ctx, decrypt: bool) -> CmdResult {
-    let envs = ctx.envs_or_all()?;
-    let checker = Checker::new(&ctx.project.config);
-    let keys = ctx.keys();
-    let secrets = Secrets {
-        keys: Some(&keys),
-        required: decrypt,
-    };
-    let mut findings = Vec::new();
-    let mut unchecked = 0;
-    for env in &envs {
-        let files = ctx.files(env)?;
-        let report = checker.check_env(env, &files, secrets)?;
-        findings.extend(report.findings);
-        unchecked += report.unchecked;
-    }
-    let errors = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
-    let warnings = findings.len() - errors;
+    let checked = ctx.check(decrypt)?;
+    let (errors, warnings) = diag::tally(&checked.findings);
+    let unchecked = checked.unchecked;
     if ctx.ui.json {
         ctx.ui.json(&serde_json::json!({
             "ok": errors == 0,
-            "environments": envs,
+            "environments": checked.envs,
             "errors": errors,
             "warnings": warnings,
             "unchecked_encrypted_values": unchecked,
-            "findings": findings,
+            "findings": checked.findings,
         }));
-    } else {
-        for f in &findings {
-            ctx.ui.out(&render(f));
-        }
+    } else if !checked.findings.is_empty() {
+        ctx.ui
+            .out(&report::findings(&checked.findings, Layout::Full));
     }
     if unchecked > 0 {
         ctx.ui.status(&format!(
@@ -76,7 +31,7 @@ pub fn run(ctx: &Ctx, decrypt: bool) -> CmdResult {
     }
     let summary = format!(
         "{errors} error(s), {warnings} warning(s) in {} environment(s)",
-        envs.len()
+        checked.envs.len()
     );
     if errors > 0 {
         return Err(Failure::Validation(format!("check failed: {summary}")));

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use envsafe::load::{self, LoadOptions};
+use envsafe::resolve::{self, Options};
 use envsafe::schema::{generate, KeyedHasher, Rotation, VarSpec};
 use envsafe::SecretValue;
 
@@ -135,15 +135,17 @@ fn warn_shared_values(ctx: &Ctx, todo: &[(&str, &VarSpec)]) {
         let Ok(files) = ctx.project.files(&env) else {
             continue;
         };
-        let opts = LoadOptions {
-            override_process: true,
-            ..LoadOptions::default()
+        // The files' values (not the process's), without schema defaults.
+        let opts = Options {
+            defaults: false,
+            ..Options::run(&keys, true, false, false)
         };
-        let Ok(loaded) = load::load(&env, &files, &keys, opts) else {
+        let Ok(res) = resolve::resolve(&ctx.project.config, &ctx.project.root, &env, &files, &opts)
+        else {
             continue;
         };
         for &(name, _) in todo {
-            if let Some(v) = loaded.get(name).filter(|v| !v.expose().is_empty()) {
+            if let Some(v) = res.get(name).filter(|v| !v.expose().is_empty()) {
                 seen.entry((name, hasher.hash(name, v)))
                     .or_default()
                     .push(env.clone());

@@ -15,8 +15,9 @@ fn shell_quote(v: &str) -> String {
 /// `--process` what plain `run` would (process values win). Variables the
 /// process would override are named on stderr.
 pub fn run(ctx: &Ctx, names: &[String], format: Option<Format>, process_wins: bool) -> CmdResult {
-    let (env, _, resolved) = super::run::resolve_env(ctx, !process_wins)?;
-    for name in &resolved.shadowed_by_process {
+    let res = ctx.resolve_run(!process_wins, false)?;
+    super::run::warn_left_out(ctx, &res);
+    for name in &res.shadowed_by_process {
         if names.is_empty() || names.contains(name) {
             ctx.ui.warn(&format!(
                 "{name} is also set in this shell: `envsafe run` passes the shell's value \
@@ -25,19 +26,15 @@ pub fn run(ctx: &Ctx, names: &[String], format: Option<Format>, process_wins: bo
         }
     }
     let selected: Vec<(&str, &SecretValue)> = if names.is_empty() {
-        resolved
-            .vars
-            .iter()
-            .map(|v| (v.name.as_str(), &v.value))
-            .collect()
+        res.vars().map(|(name, value, _)| (name, value)).collect()
     } else {
         let mut out = Vec::new();
         for n in names {
-            let v = resolved.get(n).ok_or_else(|| envsafe::Error::NotSetInEnv {
-                env: env.clone(),
+            let v = res.get(n).ok_or_else(|| envsafe::Error::NotSetInEnv {
+                env: res.env.clone(),
                 name: n.clone(),
             })?;
-            out.push((n.as_str(), &v.value));
+            out.push((n.as_str(), v));
         }
         out
     };

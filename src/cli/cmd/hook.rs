@@ -2,11 +2,9 @@
 //! pre-commit checks on what is staged.
 
 use envsafe::git::{self, Installed};
-use envsafe::schema::Finding;
 
 use crate::cli::args::HookAction;
-use crate::cli::report::Failure;
-use crate::cli::ui::{paint, ERROR, HELP};
+use crate::cli::report::{self, Failure, Layout};
 use crate::cli::{CmdResult, Ctx};
 
 /// Where findings go: stderr from the hook (git shows it), stdout from
@@ -67,29 +65,6 @@ pub fn dispatch(ctx: &Ctx, action: HookAction) -> CmdResult {
     }
 }
 
-/// `path:line NAME: problem [rule]` and its help line.
-pub fn render(f: &Finding) -> String {
-    let mut place = match (&f.file, f.line) {
-        (Some(file), Some(line)) => format!("{}:{line}", file.display()),
-        (Some(file), None) => file.display().to_string(),
-        (None, _) => format!("({})", f.env),
-    };
-    if !f.name.is_empty() {
-        place.push(' ');
-        place.push_str(&f.name);
-    }
-    let mut out = format!(
-        "{}: {place}: {} [{}]",
-        paint(ERROR, "error"),
-        f.message,
-        f.rule
-    );
-    if let Some(help) = &f.help {
-        out.push_str(&format!("\n  {}: {help}", paint(HELP, "help")));
-    }
-    out
-}
-
 pub fn run(ctx: &Ctx, require: bool, output: Output) -> CmdResult {
     let scan = git::scan_staged(ctx.global.keys_file.as_deref(), require)?;
     if ctx.ui.json {
@@ -101,9 +76,10 @@ pub fn run(ctx: &Ctx, require: bool, output: Output) -> CmdResult {
         }));
     } else {
         for f in &scan.findings {
+            let text = report::finding(f, Layout::Line);
             match output {
-                Output::Stderr => ctx.ui.error(&format!("{}\n", render(f))),
-                Output::Stdout => ctx.ui.out(&render(f)),
+                Output::Stderr => ctx.ui.error(&format!("{text}\n")),
+                Output::Stdout => ctx.ui.out(&text),
             }
         }
     }

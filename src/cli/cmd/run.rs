@@ -2,12 +2,11 @@
 
 use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use envsafe::resolve::{self, Origin, ResolveOptions, Resolved};
-use envsafe::schema::{Checker, Secrets};
+use envsafe::resolve::{Origin, Resolution};
 
-use crate::cli::report::Failure;
+use crate::cli::report::{self, Failure, Layout};
 use crate::cli::{CmdResult, Ctx};
 
 /// Finds `program` on PATH as execvp would, with a `stat` per directory.
@@ -27,57 +26,9 @@ fn find_program(program: &OsString) -> Option<PathBuf> {
         })
 }
 
-/// With a schema (or --strict): check the environment first. --strict
-/// refuses to start on any finding; otherwise findings are warnings.
-/// Returns whether it checked.
-fn check_schema(ctx: &Ctx, env: &str, files: &[PathBuf], strict: bool) -> Result<bool, Failure> {
-    let config = &ctx.project.config;
-    if config.vars.is_empty() && !strict {
-        return Ok(false);
-    }
-    let keys = ctx.keys();
-    let report = Checker::new(config).check_env(
-        env,
-        files,
-        Secrets {
-            keys: Some(&keys),
-            required: false,
-        },
-    )?;
-    if strict && !report.findings.is_empty() {
-        for f in &report.findings {
-            ctx.ui.error(&format!("{}\n", super::check::render(f)));
-        }
-        return Err(Failure::Validation(format!(
-            "refusing to start: {} schema finding(s) in environment `{env}` (--strict)",
-            report.findings.len()
-        )));
-    }
-    for f in &report.findings {
-        ctx.ui.note(&super::check::render(f));
-    }
-    Ok(true)
-}
-
-/// Resolves the selected environment as `run` and `get` see it.
-pub fn resolve_env(
-    ctx: &Ctx,
-    override_process: bool,
-) -> Result<(String, Vec<PathBuf>, Resolved), Failure> {
-    let sel = ctx.selection()?;
-    let files = ctx.files(&sel.name)?;
-    let resolved = resolve::resolve(
-        &ctx.project.config,
-        &ctx.project.root,
-        &sel.name,
-        &files,
-        &ctx.keys(),
-        ResolveOptions {
-            override_process,
-            strict_env: ctx.strict_env(&sel),
-        },
-    )?;
-    for d in &resolved.dropped {
+/// Warnings about what resolving left out: dotenvx values, missing files.
+pub fn warn_left_out(ctx: &Ctx, res: &Resolution) {
+    for d in &res.dropped {
         ctx.ui.warn(&format!(
             "{}:{}: {} holds a dotenvx-encrypted value; left out (envsafe cannot open it)",
             d.path.display(),
@@ -85,18 +36,17 @@ pub fn resolve_env(
             d.name
         ));
     }
-    for m in &resolved.missing {
+    for m in &res.missing {
         ctx.ui
             .warn(&format!("{} does not exist (skipped)", m.display()));
     }
-    Ok((sel.name, files, resolved))
 }
 
-pub fn run(ctx: &Ctx, override_process: bool, strict: bool, command: Vec<OsString>) -> CmdResult {
-    let (env, files, resolved) = resolve_env(ctx, override_process)?;
-    if !check_schema(ctx, &env, &files, strict)? {
-        // (With a schema, its check already said so.)
-        for p in &resolved.plain_secrets {
+/// The schema's findings: `--strict` refuses to start on any; otherwise
+/// they are warnings. Without a schema, plain secrets in encrypted files.
+fn report_findings(ctx: &Ctx, res: &Resolution, strict: bool) -> CmdResult {
+    if !res.validated {
+        for p in &res.plain_secrets {
             ctx.ui.warn(&format!(
                 "{}:{}: {} is secret but stored plain in an encrypted file; encrypt it: `envsafe -f {} encrypt`",
                 p.path.display(),
@@ -105,7 +55,28 @@ pub fn run(ctx: &Ctx, override_process: bool, strict: bool, command: Vec<OsStrin
                 p.path.display()
             ));
         }
+        return Ok(());
     }
+    if res.findings.is_empty() {
+        return Ok(());
+    }
+    let text = report::findings(&res.findings, Layout::Full);
+    if strict {
+        ctx.ui.error(&format!("{text}\n"));
+        return Err(Failure::Validation(format!(
+            "refusing to start: {} schema finding(s) in environment `{}` (--strict)",
+            res.findings.len(),
+            res.env
+        )));
+    }
+    ctx.ui.note(&text);
+    Ok(())
+}
+
+pub fn run(ctx: &Ctx, override_process: bool, strict: bool, command: Vec<OsString>) -> CmdResult {
+    let res = ctx.resolve_run(override_process, strict)?;
+    warn_left_out(ctx, &res);
+    report_findings(ctx, &res, strict)?;
     let program = command[0].to_string_lossy().into_owned();
     let Some(program_path) = find_program(&command[0]) else {
         return Err(Failure::Exec {
@@ -123,36 +94,34 @@ pub fn run(ctx: &Ctx, override_process: bool, strict: bool, command: Vec<OsStrin
         }
     }
     let mut applied = 0;
-    for var in &resolved.vars {
-        match &var.origin {
+    for (name, value, origin) in res.vars() {
+        match origin {
             Origin::Process => {
-                ctx.ui
-                    .detail(&format!("{}: kept the process value", var.name));
+                ctx.ui.detail(&format!("{name}: kept the process value"));
                 continue;
             }
-            Origin::Schema => ctx.ui.detail(&format!(
-                "{}: from the schema (default / from_file)",
-                var.name
-            )),
+            Origin::Schema => ctx
+                .ui
+                .detail(&format!("{name}: from the schema (default / from_file)")),
             Origin::File { .. } => {}
         }
-        if var.value.expose().contains('\0') {
-            let path = match &var.origin {
-                Origin::File { file, .. } => files[*file].clone(),
-                _ => files.last().cloned().unwrap_or_default(),
-            };
+        if value.expose().contains('\0') {
+            let path = res
+                .file_of(origin)
+                .or(res.files.last().map(PathBuf::as_path));
             return Err(envsafe::Error::NulInValue {
-                path,
-                name: var.name.clone(),
+                path: path.unwrap_or(Path::new("")).to_path_buf(),
+                name: name.to_owned(),
             }
             .into());
         }
-        cmd.env(&var.name, var.value.expose());
+        cmd.env(name, value.expose());
         applied += 1;
     }
     ctx.ui.detail(&format!(
-        "environment {env}: {applied} variable(s) from {} file(s)",
-        files.len() - resolved.missing.len()
+        "environment {}: {applied} variable(s) from {} file(s)",
+        res.env,
+        res.files.len() - res.missing.len()
     ));
     let err = cmd.exec();
     Err(match err.kind() {

@@ -26,7 +26,7 @@ fn read_value(name: &str) -> Result<SecretValue, Failure> {
     let Ok(text) = std::str::from_utf8(&buf) else {
         return Err(envsafe::Error::ValueRejected {
             name: name.into(),
-            rule: "utf-8",
+            rule: envsafe::diag::Code::Utf8,
             message: "is not valid UTF-8".into(),
         }
         .into());

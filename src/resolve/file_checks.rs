@@ -1,61 +1,46 @@
 //! Findings about a file as a whole, before its values: syntax, the
 //! header (valid, the pinned key, the right environment), sealed values
-//! without a header. Shared by `check`, `status` and the hook.
+//! without a header. The resolve pass reports them (`check`, `status`, the
+//! hook) or fails on them (`run`, `get`).
 
 use std::path::Path;
 
-use super::check::{Finding, Severity};
 use crate::config::Config;
+use crate::diag::{Code, Finding, Severity};
 use crate::dotenv::Document;
 use crate::error::Error;
 use crate::header::{self, Header};
 
-/// The file's header, and the findings about it. `Err` carries the finding
-/// for a file that does not parse at all.
-pub fn parse_file(
+/// The finding for a file that does not parse.
+pub(crate) fn syntax(env: &str, path: &Path, err: &Error) -> Finding {
+    match err {
+        Error::Parse {
+            at, message, help, ..
+        } => Finding::error(
+            env,
+            "",
+            Code::Syntax,
+            format!("{message} (column {})", at.col),
+        )
+        .at(path, at.line)
+        .help(Some((*help).into())),
+        e => Finding::error(env, "", Code::Syntax, e.to_string())
+            .in_file(path)
+            .help(e.help()),
+    }
+}
+
+/// The file's header, and the findings about it. `Err`: the header line
+/// is malformed (a `header` finding when reporting).
+pub(crate) fn header(
     env: &str,
     path: &Path,
-    text: String,
+    doc: &Document,
     config: &Config,
-) -> Result<(Document, Option<Header>, Vec<Finding>), Box<Finding>> {
-    let doc = match Document::parse(path, text) {
-        Ok(doc) => doc,
-        Err(Error::Parse {
-            at, message, help, ..
-        }) => {
-            return Err(Box::new(
-                Finding::new(
-                    Severity::Error,
-                    env,
-                    "",
-                    "syntax",
-                    format!("{message} (column {})", at.col),
-                )
-                .at(path, at.line)
-                .help(Some(help.into())),
-            ));
-        }
-        Err(e) => {
-            return Err(Box::new(
-                Finding::new(Severity::Error, env, "", "syntax", e.to_string())
-                    .in_file(path)
-                    .help(e.help()),
-            ));
-        }
-    };
+) -> crate::Result<(Option<Header>, Vec<Finding>)> {
     let mut findings = Vec::new();
-    let header_line = header::location(&doc).line;
-    let head = match header::find(&doc) {
-        Ok(head) => head,
-        Err(e) => {
-            findings.push(
-                Finding::new(Severity::Error, env, "", "header", e.to_string())
-                    .at(path, header_line)
-                    .help(e.help()),
-            );
-            None
-        }
-    };
+    let header_line = header::location(doc).line;
+    let head = header::find(doc)?;
     match &head {
         Some(h) => {
             if let Some(file_env) = h.env.as_deref().filter(|e| *e != env) {
@@ -64,7 +49,7 @@ pub fn parse_file(
                         Severity::Error,
                         env,
                         "",
-                        "wrong-env",
+                        Code::WrongEnv,
                         format!(
                             "the header says env={file_env}, but the file is loaded by `{env}`"
                         ),
@@ -82,7 +67,7 @@ pub fn parse_file(
                         Severity::Error,
                         env,
                         "",
-                        "undeclared-env",
+                        Code::UndeclaredEnv,
                         format!(
                             "the header names environment `{pin_env}`, which envsafe.toml does not declare, so its key is not pinned"
                         ),
@@ -100,7 +85,7 @@ pub fn parse_file(
                             Severity::Error,
                             env,
                             "",
-                            "key-pin",
+                            Code::KeyPin,
                             format!(
                                 "the header's public key {} is not the key pinned for `{pin_env}` in envsafe.toml ({pinned})",
                                 h.public_key
@@ -119,7 +104,7 @@ pub fn parse_file(
                         Severity::Error,
                         env,
                         e.name,
-                        "no-header",
+                        Code::NoHeader,
                         "is encrypted in a file without an envsafe header",
                     )
                     .at(path, e.line)
@@ -130,5 +115,12 @@ pub fn parse_file(
             }
         }
     }
-    Ok((doc, head, findings))
+    Ok((head, findings))
+}
+
+/// The finding for a malformed header line.
+pub(crate) fn bad_header(env: &str, path: &Path, doc: &Document, err: &Error) -> Finding {
+    Finding::error(env, "", Code::Header, err.to_string())
+        .at(path, header::location(doc).line)
+        .help(err.help())
 }

@@ -1,0 +1,230 @@
+//! The workspace a command works in: the project, the environments and
+//! files the user named (`-e`, `-f`, `--keys-file`), which environment a
+//! command means, which files it loads, where keys are looked up and
+//! stored, and the flows `run`, `get`, `check` and `status` share. The CLI
+//! turns arguments into a workspace, makes one call, and renders.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use crate::diag::Finding;
+use crate::error::{Error, Result};
+use crate::keys::KeyLookup;
+use crate::project::{Project, Selection};
+use crate::resolve::{self, Options, Resolution, VarState};
+use crate::write::WriteCtx;
+
+/// The project and what the user selected in it.
+#[derive(Debug)]
+pub struct Workspace {
+    pub project: Project,
+    /// `-e` names, in order.
+    pub envs: Vec<String>,
+    /// `-f` files, in order: they replace the environment's own.
+    pub files: Vec<PathBuf>,
+    /// `--keys-file`.
+    pub keys_file: Option<PathBuf>,
+}
+
+/// Every environment checked.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub envs: Vec<String>,
+    pub findings: Vec<Finding>,
+    /// Sealed values not type-checked (no key).
+    pub unchecked: usize,
+}
+
+/// Variables × environments.
+#[derive(Debug, Default)]
+pub struct Status {
+    pub envs: Vec<String>,
+    /// Declared and defined variables, sorted.
+    pub names: Vec<String>,
+    cells: BTreeMap<(String, String), VarState>,
+    /// Files that do not parse: `status` shows these instead of a table.
+    pub syntax: Vec<Finding>,
+}
+
+impl Status {
+    pub fn cell(&self, name: &str, env: &str) -> VarState {
+        self.cells
+            .get(&(name.to_owned(), env.to_owned()))
+            .copied()
+            .unwrap_or(VarState::Unset)
+    }
+}
+
+impl Workspace {
+    /// Finds the project from `cwd` (or `config`) and records the selection.
+    pub fn open(
+        cwd: &Path,
+        config: Option<&Path>,
+        envs: Vec<String>,
+        files: Vec<PathBuf>,
+        keys_file: Option<PathBuf>,
+    ) -> Result<Self> {
+        Ok(Self {
+            project: Project::discover(cwd, config)?,
+            envs,
+            files,
+            keys_file,
+        })
+    }
+
+    /// The one environment this command is about (DESIGN §8).
+    pub fn selection(&self) -> Result<Selection> {
+        match self.envs.as_slice() {
+            [] => self.project.select_env(None),
+            [one] => self.project.select_env(Some(one)),
+            _ => Err(Error::Usage {
+                message: "this command takes one environment (-e given more than once)".into(),
+                help: "pass a single -e NAME".into(),
+            }),
+        }
+    }
+
+    /// The name of the one environment this command is about.
+    pub fn env(&self) -> Result<String> {
+        self.selection().map(|s| s.name)
+    }
+
+    /// `-e` environments, else every environment of the project; an error
+    /// when there is no project here.
+    pub fn envs_or_all(&self) -> Result<Vec<String>> {
+        if !self.envs.is_empty() {
+            return Ok(self.envs.clone());
+        }
+        self.require_project()?;
+        Ok(self.project.environments())
+    }
+
+    /// Fails when there is no project here (no envsafe.toml, no env files)
+    /// and no `-f`: a CI step run in the wrong directory must not pass.
+    pub fn require_project(&self) -> Result<()> {
+        if self.files.is_empty() && !self.project.exists() {
+            let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+            return Err(Error::NoProject { dir });
+        }
+        Ok(())
+    }
+
+    /// `-f` files, else the environment's files.
+    pub fn files(&self, env: &str) -> Result<Vec<PathBuf>> {
+        if self.files.is_empty() {
+            self.project.files(env)
+        } else {
+            Ok(self.files.clone())
+        }
+    }
+
+    /// Whether a header naming another environment than `sel` is an error:
+    /// the user chose the environment, or the files are its own.
+    pub fn strict_env(&self, sel: &Selection) -> bool {
+        sel.explicit || self.files.is_empty()
+    }
+
+    /// Where private keys are looked up.
+    pub fn keys(&self) -> KeyLookup {
+        KeyLookup {
+            keys_file: self.keys_file.clone(),
+            project_root: self.project.root.clone(),
+        }
+    }
+
+    /// Where new private keys go: `--keys-file`, else `.env.keys` at the root.
+    pub fn keys_file(&self) -> PathBuf {
+        self.keys_file
+            .clone()
+            .unwrap_or_else(|| self.project.keys_file())
+    }
+
+    /// Runs `f` with the context of a write for environment `sel`.
+    pub fn with_writer<T>(&self, sel: &Selection, f: impl FnOnce(&WriteCtx<'_>) -> T) -> T {
+        let keys_file = self.keys_file();
+        let keys = self.keys();
+        f(&WriteCtx {
+            env: &sel.name,
+            strict_env: self.strict_env(sel),
+            keys_file: &keys_file,
+            gitignore_root: &self.project.root,
+            config: &self.project.config,
+            config_path: self.project.config_path.as_deref(),
+            keys: &keys,
+        })
+    }
+
+    /// The selected environment as `run` gives it to a command (the process
+    /// wins unless `override_process`), validated against the schema when
+    /// there is one or `strict` asks (findings in the resolution).
+    pub fn resolve_run(&self, override_process: bool, strict: bool) -> Result<Resolution> {
+        let sel = self.selection()?;
+        let files = self.files(&sel.name)?;
+        let keys = self.keys();
+        let config = &self.project.config;
+        let validate = strict || !config.vars.is_empty();
+        let opts = Options::run(&keys, override_process, self.strict_env(&sel), validate);
+        resolve::resolve(config, &self.project.root, &sel.name, &files, &opts)
+    }
+
+    /// Every environment (or those given with `-e`) checked against the
+    /// schema, with the values `run` would pass. `keys_required`: a sealed
+    /// value without a key is an error instead of "not checked".
+    pub fn check(&self, keys_required: bool) -> Result<Checked> {
+        let mut out = Checked {
+            envs: self.envs_or_all()?,
+            ..Checked::default()
+        };
+        for env in &out.envs {
+            let res = self.resolve_report(env, keys_required)?;
+            out.findings.extend(res.findings);
+            out.unchecked += res.unchecked;
+        }
+        Ok(out)
+    }
+
+    /// Variables × environments, each cell a [`VarState`].
+    pub fn status(&self) -> Result<Status> {
+        let envs = self.envs_or_all()?;
+        let config = &self.project.config;
+        let mut names: BTreeSet<String> = config.vars.keys().cloned().collect();
+        let mut out = Status::default();
+        let mut resolved = Vec::with_capacity(envs.len());
+        for env in &envs {
+            let res = self.resolve_report(env, false)?;
+            // A file that does not parse: report that, not a column of
+            // `missing` that would only be its consequence.
+            if res.has_syntax_error() {
+                let syntax = res
+                    .findings
+                    .into_iter()
+                    .filter(|f| f.code == crate::diag::Code::Syntax);
+                out.syntax.extend(syntax);
+                continue;
+            }
+            names.extend(
+                res.all()
+                    .iter()
+                    .filter(|v| v.sealed().is_some())
+                    .map(|v| v.name.clone()),
+            );
+            resolved.push((env, res));
+        }
+        for (env, res) in &resolved {
+            let states = resolve::states(res, config, names.iter());
+            for (name, state) in names.iter().zip(states) {
+                out.cells.insert((name.clone(), (*env).clone()), state);
+            }
+        }
+        out.names = names.into_iter().collect();
+        out.envs = envs;
+        Ok(out)
+    }
+
+    fn resolve_report(&self, env: &str, keys_required: bool) -> Result<Resolution> {
+        let keys = self.keys();
+        let opts = Options::check(&keys, keys_required);
+        let files = self.files(env)?;
+        resolve::resolve(&self.project.config, &self.project.root, env, &files, &opts)
+    }
+}
