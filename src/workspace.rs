@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diag::Finding;
 use crate::error::{Error, Result};
-use crate::keys::KeyLookup;
+use crate::keys::{KeyLookup, KeysFileStore};
 use crate::project::{Project, Selection};
 use crate::resolve::{self, Options, Resolution, VarState};
 use crate::write::WriteCtx;
@@ -118,6 +118,21 @@ impl Workspace {
         }
     }
 
+    /// The file a secret of `env` is written to (DESIGN §7): among its
+    /// files, the last that has an envsafe header or does not exist yet
+    /// (created with a header), else the last.
+    pub fn secret_file(&self, env: &str) -> Result<PathBuf> {
+        Ok(crate::project::secret_target(&self.files(env)?)
+            .unwrap_or_else(|| self.project.root.join(crate::config::default_file(env))))
+    }
+
+    /// The file a plain value of `env` is written to (DESIGN §7): the last
+    /// existing file without a header, else the secret file.
+    pub fn plain_file(&self, env: &str) -> Result<PathBuf> {
+        Ok(crate::project::plain_target(&self.files(env)?)
+            .unwrap_or_else(|| self.project.root.join(crate::config::default_file(env))))
+    }
+
     /// Whether a header naming another environment than `sel` is an error:
     /// the user chose the environment, or the files are its own.
     pub fn strict_env(&self, sel: &Selection) -> bool {
@@ -139,15 +154,23 @@ impl Workspace {
             .unwrap_or_else(|| self.project.keys_file())
     }
 
+    /// Where new private keys are stored: the keys file, git-ignored at
+    /// the project root.
+    pub fn key_store(&self) -> KeysFileStore {
+        KeysFileStore {
+            path: self.keys_file(),
+            gitignore_root: self.project.root.clone(),
+        }
+    }
+
     /// Runs `f` with the context of a write for environment `sel`.
     pub fn with_writer<T>(&self, sel: &Selection, f: impl FnOnce(&WriteCtx<'_>) -> T) -> T {
-        let keys_file = self.keys_file();
+        let store = self.key_store();
         let keys = self.keys();
         f(&WriteCtx {
             env: &sel.name,
             strict_env: self.strict_env(sel),
-            keys_file: &keys_file,
-            gitignore_root: &self.project.root,
+            store: &store,
             config: &self.project.config,
             config_path: self.project.config_path.as_deref(),
             keys: &keys,

@@ -19,10 +19,6 @@ pub const EXIT_KEY: u8 = 4;
 #[derive(Debug)]
 pub enum Failure {
     Lib(Error),
-    Usage {
-        message: String,
-        help: String,
-    },
     /// Validation found problems (already printed); the summary line.
     Validation(String),
     /// The command to exec was not found (127) or not executable (126).
@@ -50,7 +46,6 @@ impl Failure {
                 ErrorKind::Validation => EXIT_VALIDATION,
             },
             Failure::ClosedPipe => 0,
-            Failure::Usage { .. } => EXIT_USAGE,
             Failure::Validation(_) => EXIT_VALIDATION,
             Failure::Exec { code, .. } => *code,
         }
@@ -66,10 +61,6 @@ impl Failure {
             let _ = writeln!(out, "{}: {msg}", paint(HELP, "help"));
         };
         match self {
-            Failure::Usage { message, help: h } => {
-                head(&mut out, message);
-                help(&mut out, h);
-            }
             Failure::Validation(message) => head(&mut out, message),
             Failure::Exec { code, message } => {
                 head(&mut out, message);

@@ -9,6 +9,7 @@
 
 mod keys_file;
 mod openers;
+mod store;
 
 use std::path::{Path, PathBuf};
 
@@ -16,8 +17,8 @@ use crate::crypto::{PrivateKey, PublicKey};
 use crate::env_vars::{self, ENVSAFE_PRIVATE_KEY};
 use crate::error::{Error, Result};
 
-pub use keys_file::{ensure_gitignored, store};
 pub(crate) use openers::Openers;
+pub use store::{KeyStore, KeysFileStore, Stored};
 
 /// One place a key may come from.
 #[derive(Debug, Clone)]

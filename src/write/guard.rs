@@ -18,22 +18,6 @@ pub fn is_keys_file_name(path: &Path) -> bool {
         .is_some_and(|n| n == ".env.keys" || n.ends_with(".keys"))
 }
 
-/// Whether `a` and `b` name the same file, existing or not yet: both
-/// resolved through symlinks (of the file, else of its directory).
-fn same_file(a: &Path, b: &Path) -> bool {
-    fn resolved(p: &Path) -> Option<std::path::PathBuf> {
-        std::fs::canonicalize(p).ok().or_else(|| {
-            let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
-            Some(
-                std::fs::canonicalize(dir.unwrap_or(Path::new(".")))
-                    .ok()?
-                    .join(p.file_name()?),
-            )
-        })
-    }
-    a == b || resolved(a).is_some_and(|r| Some(r) == resolved(b))
-}
-
 /// Refuses to write `path` when it is a keys file, by name or because new
 /// private keys would be stored in it (then overwritten by the env file).
 pub fn refuse_keys_target(path: &Path, ctx: &WriteCtx<'_>) -> Result<()> {
@@ -43,7 +27,7 @@ pub fn refuse_keys_target(path: &Path, ctx: &WriteCtx<'_>) -> Result<()> {
             why: "is a keys file: envsafe never rewrites one as an env file",
         });
     }
-    if same_file(path, ctx.keys_file) {
+    if ctx.store.is_backed_by(path) {
         return Err(Error::KeysFileTarget {
             path: path.to_path_buf(),
             why: "is also the keys file new private keys go to (--keys-file)",

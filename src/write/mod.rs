@@ -3,7 +3,9 @@
 //! refuses, edits only the lines it must, and replaces the file
 //! atomically; on any error no file is touched.
 
+mod generate;
 mod guard;
+mod init;
 
 use std::path::{Path, PathBuf};
 
@@ -13,11 +15,13 @@ use crate::dotenv::{value, Document, Quote};
 use crate::error::{Error, Location, Result};
 use crate::fsutil::{self, DirLock};
 use crate::header::{self, Header};
-use crate::keys::{self, KeyLookup, Openers};
+use crate::keys::{KeyLookup, KeyStore, Openers};
 use crate::schema::{self, Placement};
 use crate::SecretValue;
 
+pub use generate::{generate, GenerateOptions, Generated, GeneratedVar};
 pub use guard::is_keys_file_name;
+pub use init::{init, Initialized};
 
 /// What a write needs besides the file: the environment, where new keys
 /// go, and what the trusted public key is.
@@ -30,10 +34,8 @@ pub struct WriteCtx<'a> {
     /// environment is then an error. Otherwise the header's environment is
     /// used.
     pub strict_env: bool,
-    /// The keys file new private keys are written to.
-    pub keys_file: &'a Path,
-    /// The directory whose `.gitignore` must list the keys file.
-    pub gitignore_root: &'a Path,
+    /// Where a new private key is kept.
+    pub store: &'a dyn KeyStore,
     /// envsafe.toml: the schema and the pinned keys.
     pub config: &'a Config,
     /// envsafe.toml's path, where the key of a new keypair is pinned.
@@ -48,6 +50,8 @@ pub struct Outcome {
     pub created_file: bool,
     /// A new keypair was made; its public key.
     pub new_key: Option<String>,
+    /// Where the new private key was stored.
+    pub key_stored_in: Option<String>,
     /// The new key was pinned in envsafe.toml.
     pub pinned: bool,
     pub added_gitignore: bool,
@@ -109,8 +113,9 @@ fn ensure_header(
         None => {
             let key = PrivateKey::generate();
             let public = key.public();
-            keys::store(ctx.keys_file, env, &key)?;
-            out.added_gitignore = keys::ensure_gitignored(ctx.gitignore_root, ctx.keys_file)?;
+            let stored = ctx.store.store(env, &key)?;
+            out.added_gitignore = stored.added_gitignore;
+            out.key_stored_in = Some(stored.place);
             out.new_key = Some(public.to_string());
             if let Some(config_path) = ctx.config_path {
                 if ctx.config.environments.contains_key(env) {
@@ -198,6 +203,9 @@ pub struct SetOutcome {
     pub plain: bool,
     pub placement: Placement,
     pub outcome: Outcome,
+    /// Files of the environment loaded after `path` that also set the
+    /// variable (and so win over the value just written).
+    pub shadowed_by: Vec<PathBuf>,
 }
 
 /// `envsafe set`: checks `value` against the schema, lets the schema decide
@@ -237,7 +245,74 @@ pub fn set_var(
         plain,
         placement,
         outcome,
+        shadowed_by: Vec::new(),
     })
+}
+
+/// What `set` can refuse before a value is read (so no prompt comes
+/// first): the name, several `-f`, the environment.
+pub fn check_set(
+    ws: &crate::workspace::Workspace,
+    name: &str,
+) -> Result<crate::project::Selection> {
+    if !crate::dotenv::is_valid_name(name) {
+        return Err(Error::invalid_name(name));
+    }
+    if ws.files.len() > 1 {
+        return Err(Error::Usage {
+            message: "`set` writes one file (-f given more than once)".into(),
+            help: "pass a single -f PATH".into(),
+        });
+    }
+    ws.selection()
+}
+
+/// `envsafe set` in a workspace: one file (`-f`), else the environment's
+/// files; also names the later files that still override the variable.
+pub fn set(
+    ws: &crate::workspace::Workspace,
+    name: &str,
+    value: &SecretValue,
+    opts: SetOptions,
+) -> Result<SetOutcome> {
+    let sel = check_set(ws, name)?;
+    let files = ws.files(&sel.name)?;
+    let mut done = ws.with_writer(&sel, |w| set_var(&files, name, value, opts, w))?;
+    if ws.files.is_empty() {
+        if let Some(at) = files.iter().position(|f| *f == done.path) {
+            for later in &files[at + 1..] {
+                let names = crate::project::names_in(std::slice::from_ref(later))?;
+                if names.iter().any(|n| n == name) {
+                    done.shadowed_by.push(later.clone());
+                }
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// `envsafe unset` in a workspace: removes `name` from every file of the
+/// selected environment that sets it; the files changed.
+pub fn unset_var(ws: &crate::workspace::Workspace, name: &str) -> Result<Vec<PathBuf>> {
+    let sel = ws.selection()?;
+    let mut removed = Vec::new();
+    for path in ws.files(&sel.name)? {
+        if !path.exists() {
+            continue;
+        }
+        match ws.with_writer(&sel, |w| unset(&path, name, w)) {
+            Ok(_) => removed.push(path),
+            Err(Error::NotSet { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if removed.is_empty() {
+        return Err(Error::NotSetInEnv {
+            env: sel.name,
+            name: name.into(),
+        });
+    }
+    Ok(removed)
 }
 
 /// Removes every assignment of `name`; an error if there is none.

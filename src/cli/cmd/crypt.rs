@@ -5,12 +5,7 @@ use crate::cli::{CmdResult, Ctx};
 pub fn encrypt(ctx: &Ctx) -> CmdResult {
     let sel = ctx.selection()?;
     let files = if ctx.global.file.is_empty() {
-        let files = ctx.files(&sel.name)?;
-        vec![envsafe::project::secret_target(&files).unwrap_or_else(|| {
-            ctx.project
-                .root
-                .join(envsafe::config::default_file(&sel.name))
-        })]
+        vec![ctx.secret_file(&sel.name)?]
     } else {
         ctx.global.file.clone()
     };

@@ -38,24 +38,12 @@ fn read_value(name: &str) -> Result<SecretValue, Failure> {
 }
 
 pub fn set(ctx: &Ctx, name: &str, value: Option<String>, opts: SetOptions) -> CmdResult {
-    if !envsafe::dotenv::is_valid_name(name) {
-        return Err(envsafe::Error::invalid_name(name).into());
-    }
-    if ctx.global.file.len() > 1 {
-        return Err(Failure::Usage {
-            message: "`set` writes one file (-f given more than once)".into(),
-            help: "pass a single -f PATH".into(),
-        });
-    }
-    let sel = ctx.selection()?;
-    let files = ctx.files(&sel.name)?;
+    let sel = envsafe::write::check_set(ctx, name)?;
     let value = match value {
         Some(v) => SecretValue::new(v),
         None => read_value(name)?,
     };
-    let done = ctx.with_writer(&sel, |w| {
-        envsafe::write::set_var(&files, name, &value, opts, w)
-    })?;
+    let done = envsafe::write::set(ctx, name, &value, opts)?;
     let out = &done.outcome;
     let shown = done.path.display();
     if let Some(key) = &out.new_key {
@@ -66,9 +54,9 @@ pub fn set(ctx: &Ctx, name: &str, value: Option<String>, opts: SetOptions) -> Cm
         } else {
             ""
         };
+        let place = out.key_stored_in.as_deref().unwrap_or_default();
         ctx.ui.status(&format!(
-            "private key written to {} (mode 0600{ignored}): never commit it",
-            ctx.keys_file().display()
+            "private key written to {place} (mode 0600{ignored}): never commit it"
         ));
         if out.pinned {
             ctx.ui.status("public key pinned in envsafe.toml");
@@ -80,14 +68,12 @@ pub fn set(ctx: &Ctx, name: &str, value: Option<String>, opts: SetOptions) -> Cm
             out.plain_left
         ));
     }
-    if ctx.global.file.is_empty() {
-        for later in shadowing_files(&files, &done.path, name)? {
-            ctx.ui.warn(&format!(
-                "{name} is also set in {0}, which loads later and wins; \
-                 remove it there with `envsafe -f {0} unset {name}`",
-                later.display()
-            ));
-        }
+    for later in &done.shadowed_by {
+        ctx.ui.warn(&format!(
+            "{name} is also set in {0}, which loads later and wins; \
+             remove it there with `envsafe -f {0} unset {name}`",
+            later.display()
+        ));
     }
     let how = if done.plain && !opts.plain {
         format!("plain: {}", done.placement.why)
@@ -106,47 +92,8 @@ pub fn set(ctx: &Ctx, name: &str, value: Option<String>, opts: SetOptions) -> Cm
     Ok(())
 }
 
-/// Files of `files` loaded after `path` that also define `name`.
-fn shadowing_files(
-    files: &[std::path::PathBuf],
-    path: &std::path::Path,
-    name: &str,
-) -> Result<Vec<std::path::PathBuf>, Failure> {
-    let Some(at) = files.iter().position(|f| f == path) else {
-        return Ok(Vec::new());
-    };
-    let mut out = Vec::new();
-    for later in &files[at + 1..] {
-        if envsafe::project::names_in(std::slice::from_ref(later))?
-            .iter()
-            .any(|n| n == name)
-        {
-            out.push(later.clone());
-        }
-    }
-    Ok(out)
-}
-
 pub fn unset(ctx: &Ctx, name: &str) -> CmdResult {
-    let sel = ctx.selection()?;
-    let mut removed = Vec::new();
-    for path in ctx.files(&sel.name)? {
-        if !path.exists() {
-            continue;
-        }
-        match ctx.with_writer(&sel, |w| envsafe::write::unset(&path, name, w)) {
-            Ok(_) => removed.push(path),
-            Err(envsafe::Error::NotSet { .. }) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    if removed.is_empty() {
-        return Err(envsafe::Error::NotSetInEnv {
-            env: sel.name,
-            name: name.into(),
-        }
-        .into());
-    }
+    let removed = envsafe::write::unset_var(ctx, name)?;
     for p in &removed {
         ctx.ui
             .status(&format!("removed {name} from {}", p.display()));
