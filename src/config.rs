@@ -8,8 +8,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::crypto::PublicKey;
-use crate::error::{Error, Location, Result};
-use crate::schema::VarSpec;
+use crate::error::Result;
+use crate::span::error_at;
 
 /// envsafe.toml: environments, the schema of variables, settings.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -23,7 +23,7 @@ pub struct Config {
     pub environments: BTreeMap<String, EnvironmentConfig>,
     /// The schema: one table per variable.
     #[serde(default)]
-    pub vars: BTreeMap<String, VarSpec>,
+    pub vars: crate::schema::Vars,
     /// The pre-commit hook.
     #[serde(default)]
     pub hook: HookConfig,
@@ -67,35 +67,6 @@ pub struct EnvironmentConfig {
     pub recipients: Vec<String>,
 }
 
-/// 1-based line and column of byte `offset` in `text`.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
-}
-
-/// A config error at byte `offset` of `text`, with that line shown.
-pub fn error_at(path: &Path, text: &str, offset: usize, message: String) -> Error {
-    let (line, col) = line_col(text, offset);
-    Error::Config {
-        at: Location {
-            path: path.to_path_buf(),
-            line,
-            col,
-        },
-        message,
-        snippet: Some(
-            text.lines()
-                .nth(line - 1)
-                .unwrap_or("")
-                .chars()
-                .take(160)
-                .collect(),
-        ),
-    }
-}
-
 impl Config {
     pub fn parse(path: &Path, text: &str) -> Result<Self> {
         let config: Config = toml::from_str(text).map_err(|e| {
@@ -114,7 +85,7 @@ impl Config {
                 }
             }
         }
-        crate::schema::check_config(&config, path, text)?;
+        crate::schema::check_config(&config.vars, path, text)?;
         Ok(config)
     }
 
@@ -206,6 +177,7 @@ pub fn env_from_file_name(name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
 
     #[test]
     fn errors_carry_line_and_column() {

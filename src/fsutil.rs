@@ -112,7 +112,7 @@ fn read_utf8(path: &Path, file: File) -> Result<String> {
         let valid_up_to = e.utf8_error().valid_up_to();
         let bytes = zeroize::Zeroizing::new(e.into_bytes());
         let valid = std::str::from_utf8(&bytes[..valid_up_to]).unwrap_or_default();
-        let (line, col) = crate::config::line_col(valid, valid.len());
+        let (line, col) = crate::span::line_col(valid, valid.len());
         Error::NotUtf8 {
             at: crate::error::Location {
                 path: path.to_path_buf(),

@@ -18,6 +18,7 @@ pub mod project;
 pub mod resolve;
 pub mod schema;
 pub mod secret;
+pub mod span;
 pub mod workspace;
 pub mod write;
 

@@ -35,6 +35,21 @@ pub struct Checked {
     pub unchecked: usize,
 }
 
+/// One file as `ls` shows it: no value read, no key needed.
+#[derive(Debug)]
+pub struct Listed {
+    /// The environment that loads it.
+    pub env: String,
+    /// The environment its header names.
+    pub header_env: Option<String>,
+    pub path: PathBuf,
+    pub exists: bool,
+    /// The header's public key.
+    pub public_key: Option<String>,
+    /// (name, encrypted, line) in file order.
+    pub vars: Vec<(String, bool, usize)>,
+}
+
 /// Variables × environments.
 #[derive(Debug, Default)]
 pub struct Status {
@@ -242,6 +257,77 @@ impl Workspace {
         out.names = names.into_iter().collect();
         out.envs = envs;
         Ok(out)
+    }
+
+    /// The files of `-f` (in the selected environment), else of every
+    /// environment (or the `-e` ones), and what each holds.
+    pub fn list(&self) -> Result<Vec<Listed>> {
+        let mut files: Vec<(String, PathBuf)> = Vec::new();
+        if self.files.is_empty() {
+            for env in self.envs_or_all()? {
+                for f in self.project.files(&env)? {
+                    files.push((env.clone(), f));
+                }
+            }
+        } else {
+            let env = self.env()?;
+            files.extend(self.files.iter().map(|f| (env.clone(), f.clone())));
+        }
+        let mut out = Vec::with_capacity(files.len());
+        for (env, path) in files {
+            let Some(text) = crate::fsutil::read_optional(&path)? else {
+                out.push(Listed {
+                    env,
+                    header_env: None,
+                    path,
+                    exists: false,
+                    public_key: None,
+                    vars: Vec::new(),
+                });
+                continue;
+            };
+            let doc = crate::dotenv::Document::parse(&path, text)?;
+            let header = crate::header::find(&doc)?;
+            let vars = doc
+                .entries()
+                .map(|e| (e.name.to_owned(), e.sealed().is_some(), e.line))
+                .collect();
+            out.push(Listed {
+                env,
+                header_env: header.as_ref().and_then(|h| h.env.clone()),
+                exists: true,
+                public_key: header.map(|h| h.public_key.to_string()),
+                path,
+                vars,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The text of `.env.example`: the schema's variables, then the names
+    /// the environments' files set that the schema does not declare.
+    pub fn example(&self) -> Result<String> {
+        let mut seen = BTreeSet::new();
+        for env in self.project.environments() {
+            seen.extend(crate::project::names_in(&self.project.files(&env)?)?);
+        }
+        Ok(crate::schema::render_example(
+            &self.project.config.vars,
+            &seen,
+        ))
+    }
+
+    /// Writes `.env.example` at the project root; its path and how many
+    /// variables it lists.
+    pub fn write_example(&self) -> Result<(PathBuf, usize)> {
+        let text = self.example()?;
+        let path = self.project.root.join(".env.example");
+        crate::fsutil::atomic_write(&path, text.as_bytes(), None)?;
+        let count = text
+            .lines()
+            .filter(|l| l.contains('=') && !l.starts_with('#'))
+            .count();
+        Ok((path, count))
     }
 
     fn resolve_report(&self, env: &str, keys_required: bool) -> Result<Resolution> {

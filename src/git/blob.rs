@@ -148,7 +148,7 @@ fn lenient_secrets(path: &Path, text: &str, config: &Config) -> Vec<Finding> {
         let value = value.trim().trim_matches(['"', '\'']);
         let literal =
             !value.is_empty() && !value.starts_with('$') && !value.starts_with("envsafe:");
-        if literal && placement(config, name, Some(value)).secret {
+        if literal && placement(&config.vars, name, Some(value)).secret {
             out.push(secret_plain(
                 path,
                 i + 1,

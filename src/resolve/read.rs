@@ -263,7 +263,7 @@ impl<'a> Reader<'a> {
         }
         if in_header_file
             && !value.expose().is_empty()
-            && crate::schema::placement(self.config, entry.name, Some(value.expose())).secret
+            && crate::schema::placement(&self.config.vars, entry.name, Some(value.expose())).secret
         {
             self.out.plain_secrets.push(PlainSecret {
                 path: path.to_path_buf(),

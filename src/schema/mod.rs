@@ -9,6 +9,7 @@ mod spec;
 mod types;
 mod url;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 pub use apply::schema_value;
@@ -20,13 +21,16 @@ pub use spec::{
 };
 pub use types::{check_value, Violation, MAX_PATTERN_INPUT};
 
-use crate::config::{error_at, Config};
 use crate::error::Result;
+use crate::span::{error_at, key_offset};
+
+/// The schema: `[vars.NAME]` rules by name.
+pub type Vars = BTreeMap<String, VarSpec>;
 
 /// Checks what serde cannot: patterns compile, `required_in` and
 /// `required_if` name known things. Errors point at the envsafe.toml line.
-pub fn check_config(config: &Config, path: &Path, text: &str) -> Result<()> {
-    for (name, spec) in &config.vars {
+pub fn check_config(vars: &Vars, path: &Path, text: &str) -> Result<()> {
+    for (name, spec) in vars {
         if let Some(p) = &spec.pattern {
             if p.get_ref().len() > MAX_PATTERN {
                 return Err(error_at(
@@ -51,7 +55,7 @@ pub fn check_config(config: &Config, path: &Path, text: &str) -> Result<()> {
             }
         }
         if spec.default.is_some() && spec.is_secret(name, None) {
-            let at = text.find(&format!("[vars.{name}]")).unwrap_or(0);
+            let at = key_offset(text, &["vars", name, "default"]);
             return Err(error_at(
                 path,
                 text,
@@ -63,7 +67,7 @@ pub fn check_config(config: &Config, path: &Path, text: &str) -> Result<()> {
         }
         if let (Some(min), Some(max)) = (spec.min_length, spec.max_length) {
             if min > max {
-                let at = text.find(&format!("[vars.{name}]")).unwrap_or(0);
+                let at = key_offset(text, &["vars", name, "min_length"]);
                 return Err(error_at(
                     path,
                     text,

@@ -2,8 +2,8 @@
 //! and whether a value may be written at all: the schema decides, before
 //! any file changes (DESIGN §2, §6).
 
+use super::Vars;
 use super::{anchored, check_value, secret_by_name};
-use crate::config::Config;
 use crate::diag::Code;
 use crate::envelope;
 use crate::error::{Error, Result};
@@ -22,8 +22,8 @@ pub struct Placement {
 
 /// The schema's answer for `name` (with `value`, for `*_URL`s that hold a
 /// password): its `secret` setting, else the naming rule.
-pub fn placement(config: &Config, name: &str, value: Option<&str>) -> Placement {
-    match config.vars.get(name).and_then(|s| s.secret) {
+pub fn placement(vars: &Vars, name: &str, value: Option<&str>) -> Placement {
+    match vars.get(name).and_then(|s| s.secret) {
         Some(true) => Placement {
             secret: true,
             why: "`secret = true` in envsafe.toml",
@@ -46,7 +46,7 @@ pub fn placement(config: &Config, name: &str, value: Option<&str>) -> Placement 
 /// Refuses a value before it is written: empty (unless `allow_empty`), a
 /// NUL byte, ciphertext, or a value that breaks `name`'s rules. Errors
 /// name the rule, never the value.
-pub fn check_write(config: &Config, name: &str, value: &str, allow_empty: bool) -> Result<()> {
+pub fn check_write(vars: &Vars, name: &str, value: &str, allow_empty: bool) -> Result<()> {
     let reject = |rule, message: &str| Error::ValueRejected {
         name: name.to_owned(),
         rule,
@@ -80,7 +80,7 @@ pub fn check_write(config: &Config, name: &str, value: &str, allow_empty: bool) 
         );
         return Err(reject(Code::Ciphertext, &message));
     }
-    if let Some(spec) = config.vars.get(name) {
+    if let Some(spec) = vars.get(name) {
         let pattern = spec
             .pattern
             .as_ref()

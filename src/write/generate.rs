@@ -107,7 +107,7 @@ pub fn generate(ws: &Workspace, names: &[String], opts: GenerateOptions) -> Resu
             }
             let value = schema::generate(spec.generate.expect("candidates have generate"));
             if let Err(Error::ValueRejected { rule, message, .. }) =
-                schema::check_write(config, name, value.expose(), false)
+                schema::check_write(&config.vars, name, value.expose(), false)
             {
                 return Err(Error::Usage {
                     message: format!(

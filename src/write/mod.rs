@@ -221,14 +221,14 @@ pub fn set_var(
     if !crate::dotenv::is_valid_name(name) {
         return Err(Error::invalid_name(name));
     }
-    let placement = schema::placement(ctx.config, name, Some(value.expose()));
+    let placement = schema::placement(&ctx.config.vars, name, Some(value.expose()));
     if opts.plain && placement.secret {
         return Err(Error::PlainSecret {
             name: name.to_owned(),
             why: placement.why,
         });
     }
-    schema::check_write(ctx.config, name, value.expose(), opts.allow_empty)?;
+    schema::check_write(&ctx.config.vars, name, value.expose(), opts.allow_empty)?;
     let plain = opts.plain || ctx.config.vars.get(name).and_then(|s| s.secret) == Some(false);
     let path = if plain {
         crate::project::plain_target(files)

@@ -1,77 +1,52 @@
 //! `envsafe ls`: files, their environment and key, and each variable's
 //! state (encrypted or plain). Reads no private key.
 
-use std::path::PathBuf;
-
-use envsafe::dotenv::Document;
-use envsafe::{fsutil, header};
-
 use crate::cli::ui::{paint, DIM, OK, WARN};
 use crate::cli::{CmdResult, Ctx};
 
 pub fn run(ctx: &Ctx) -> CmdResult {
-    let mut files: Vec<(String, PathBuf)> = Vec::new();
-    if !ctx.global.file.is_empty() {
-        let env = ctx.env()?;
-        files.extend(ctx.global.file.iter().map(|f| (env.clone(), f.clone())));
-    } else {
-        for env in ctx.envs_or_all()? {
-            for f in ctx.project.files(&env)? {
-                files.push((env.clone(), f));
+    let listed = ctx.list()?;
+    if ctx.ui.json {
+        let report = listed.iter().map(|l| {
+            let vars = l.vars.iter().map(
+                |(n, enc, line)| serde_json::json!({ "name": n, "encrypted": enc, "line": line }),
+            );
+            match l.exists {
+                false => serde_json::json!({ "file": l.path, "env": l.env, "exists": false }),
+                true => serde_json::json!({
+                    "file": l.path, "env": l.header_env.as_ref().unwrap_or(&l.env), "exists": true,
+                    "public_key": l.public_key, "vars": vars.collect::<Vec<_>>(),
+                }),
             }
-        }
+        });
+        ctx.ui.json(&serde_json::Value::Array(report.collect()));
+        return Ok(());
     }
-    let mut report = Vec::new();
-    for (env, path) in files {
-        let Some(text) = fsutil::read_optional(&path)? else {
-            if !ctx.ui.json {
-                ctx.ui.out(&format!(
-                    "{}  {}",
-                    path.display(),
-                    paint(DIM, &format!("({env}, missing)"))
-                ));
-            }
-            report.push(serde_json::json!({ "file": path, "env": env, "exists": false }));
-            continue;
-        };
-        let doc = Document::parse(&path, text)?;
-        let header = header::find(&doc)?;
-        let vars: Vec<_> = doc
-            .entries()
-            .map(|e| (e.name.to_owned(), e.sealed().is_some(), e.line))
-            .collect();
-        if ctx.ui.json {
-            report.push(serde_json::json!({
-                "file": path, "env": header.as_ref().and_then(|h| h.env.clone()).unwrap_or(env),
-                "exists": true,
-                "public_key": header.as_ref().map(|h| h.public_key.to_string()),
-                "vars": vars.iter().map(|(n, enc, line)| serde_json::json!({
-                    "name": n, "encrypted": enc, "line": line })).collect::<Vec<_>>(),
-            }));
+    for l in &listed {
+        let (env, shown) = (&l.env, l.path.display());
+        if !l.exists {
+            ctx.ui.out(&format!(
+                "{shown}  {}",
+                paint(DIM, &format!("({env}, missing)"))
+            ));
             continue;
         }
-        let key = header
-            .as_ref()
-            .map_or_else(|| "no header".to_string(), |h| h.public_key.to_string());
+        let key = l.public_key.as_deref().unwrap_or("no header");
         ctx.ui.out(&format!(
-            "{}  {}",
-            path.display(),
+            "{shown}  {}",
             paint(DIM, &format!("({env}, {key})"))
         ));
-        let width = vars.iter().map(|(n, ..)| n.len()).max().unwrap_or(0);
-        for (name, encrypted, _) in &vars {
+        let width = l.vars.iter().map(|(n, ..)| n.len()).max().unwrap_or(0);
+        for (name, encrypted, _) in &l.vars {
             let state = if *encrypted {
                 paint(OK, "encrypted")
-            } else if header.is_some() {
+            } else if l.public_key.is_some() {
                 paint(WARN, "plain")
             } else {
                 "plain".to_string()
             };
             ctx.ui.out(&format!("  {name:width$}  {state}"));
         }
-    }
-    if ctx.ui.json {
-        ctx.ui.json(&serde_json::Value::Array(report));
     }
     Ok(())
 }
