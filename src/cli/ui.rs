@@ -31,7 +31,19 @@ pub fn init_color(choice: Color) {
 
 /// Text on stderr before a `Ui` exists (command-line errors).
 pub fn raw_error(text: &str) {
-    let _ = write!(anstream::stderr().lock(), "{text}");
+    to_stderr(text);
+}
+
+/// Writes `text` to stderr in one write, colours stripped unless wanted
+/// (anstream's choice: `--color`, NO_COLOR, a terminal). Through anstream's
+/// stream each painted piece would be its own write on unbuffered stderr:
+/// thousands of findings took thousands of system calls.
+fn to_stderr(text: &str) {
+    let text: std::borrow::Cow<'_, str> = match anstream::stderr().current_choice() {
+        anstream::ColorChoice::Never => anstream::adapter::strip_str(text).to_string().into(),
+        _ => text.into(),
+    };
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// `text` in `style`, for use inside a line.
@@ -97,14 +109,14 @@ impl Ui {
     /// A status line on stderr, unless --quiet.
     pub fn status(&self, text: &str) {
         if !self.quiet {
-            let _ = writeln!(anstream::stderr().lock(), "{text}");
+            to_stderr(&format!("{text}\n"));
         }
     }
 
     /// Detail on stderr with -v.
     pub fn detail(&self, text: &str) {
         if self.verbose > 0 && !self.quiet {
-            let _ = writeln!(anstream::stderr().lock(), "{}", paint(DIM, text));
+            to_stderr(&format!("{}\n", paint(DIM, text)));
         }
     }
 
@@ -112,22 +124,18 @@ impl Ui {
     /// `error[rule]` / `warning[rule]` head), unless --quiet.
     pub fn note(&self, text: &str) {
         if !self.quiet {
-            let _ = writeln!(anstream::stderr().lock(), "{text}");
+            to_stderr(&format!("{text}\n"));
         }
     }
 
     pub fn warn(&self, text: &str) {
         if !self.quiet {
-            let _ = writeln!(
-                anstream::stderr().lock(),
-                "{}: {text}",
-                paint(WARN, "warning")
-            );
+            to_stderr(&format!("{}: {text}\n", paint(WARN, "warning")));
         }
     }
 
     /// An error report, printed once; never suppressed by --quiet.
     pub fn error(&self, lines: &str) {
-        let _ = write!(anstream::stderr().lock(), "{lines}");
+        to_stderr(lines);
     }
 }
