@@ -12,6 +12,9 @@ use crate::error::{Error, Result};
 
 pub use lock::{lock_dirs, DirLock};
 pub use replace::{atomic_write, TEMP_PREFIX};
+pub(crate) use replace::{
+    final_mode, install, remove_stale_temps, sync_dir, temp_name, write_target, write_temp,
+};
 
 /// Mode for files that hold private keys.
 pub const PRIVATE_MODE: u32 = 0o600;

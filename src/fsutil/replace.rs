@@ -1,6 +1,7 @@
 //! Atomic replacement of files (DESIGN §9): a 0600 temporary file beside
 //! the target, fsync, rename over the target, its final mode, an fsync of
-//! the directory, in steps a writer of several files can share.
+//! the directory. [`atomic_write`] does it for one file; `edit::Transaction`
+//! runs the same steps for several, with a journal between them.
 
 use std::fs::{self, File};
 use std::io::Write;
@@ -9,9 +10,10 @@ use std::path::{Path, PathBuf};
 use super::{io_err, parent_dir, DirLock, PRIVATE_MODE, PUBLIC_MODE};
 use crate::error::{Error, Result};
 
-/// Temporary files of [`atomic_write`] start with this. One left behind by
-/// a killed writer is removed by the next writer in that directory, under
-/// the lock (DESIGN §9).
+/// Temporary files of [`atomic_write`] (and of a transaction) start with
+/// this. One left behind by a killed writer is removed by the next writer
+/// in that directory, under the lock (DESIGN §9), unless a pending journal
+/// still needs it.
 pub const TEMP_PREFIX: &str = ".envsafe-tmp-";
 
 /// The file a write to `path` replaces: `path` itself, or the target of a
@@ -29,8 +31,11 @@ pub(crate) fn write_target(path: &Path) -> Result<PathBuf> {
 }
 
 /// Removes temporary files a killed writer left in `dir`. The caller holds
-/// the directory's lock, so no live writer owns one.
+/// the directory's lock, so no live writer owns one; a write into a
+/// directory whose temporary files an interrupted transaction still needs
+/// is refused instead (`edit::recover` finishes it first).
 pub(crate) fn remove_stale_temps(dir: &Path) -> Result<()> {
+    crate::edit::refuse_pending(dir)?;
     let Ok(entries) = fs::read_dir(dir) else {
         return Ok(());
     };
