@@ -133,9 +133,10 @@ fn parse_entry(rest: &[u8]) -> Result<Entry, &'static str> {
     let (Some(mode), Some(temp), Some(target)) = (parts.next(), parts.next(), parts.next()) else {
         return Err("expected `write MODE TEMP TARGET`");
     };
+    let octal = (1..=4).contains(&mode.len()) && mode.iter().all(|b| (b'0'..=b'7').contains(b));
     let mode = std::str::from_utf8(mode)
         .ok()
-        .filter(|m| !m.is_empty() && m.len() <= 4)
+        .filter(|_| octal)
         .and_then(|m| u32::from_str_radix(m, 8).ok())
         .ok_or("the mode is not an octal file mode")?;
     let valid_temp =
@@ -161,6 +162,32 @@ fn parse_entry(rest: &[u8]) -> Result<Entry, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_bytes_parse_or_fail_cleanly(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = parse(&bytes);
+        }
+
+        #[test]
+        fn any_entries_round_trip(
+            files in proptest::collection::vec(("/[^\n\x00]{1,40}", "[A-Za-z0-9-]{1,20}", 0u32..0o7777), 0..5)
+        ) {
+            let entries: Vec<Entry> = (files.iter())
+                .filter(|(target, _, _)| Path::new(target).file_name().is_some())
+                .map(|(target, temp, mode)| Entry {
+                    target: PathBuf::from(target),
+                    temp_name: PathBuf::from(format!("{TEMP_PREFIX}{temp}")),
+                    mode: *mode,
+                })
+                .collect();
+            let mut text = render(&entries);
+            prop_assert_eq!(&parse(&text).unwrap().entries, &entries);
+            text.extend_from_slice(COMMIT_LINE);
+            prop_assert!(parse(&text).unwrap().committed);
+        }
+    }
 
     fn entries() -> Vec<Entry> {
         vec![

@@ -115,7 +115,7 @@ impl Transaction {
         }
         let staged = Staged {
             shown: path.to_path_buf(),
-            mode: fsutil::final_mode(&target, mode),
+            mode: fsutil::final_mode(&target, mode) & 0o7777,
             target,
             contents: Zeroizing::new(contents.to_vec()),
         };
