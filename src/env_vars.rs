@@ -39,3 +39,13 @@ pub const ENVSAFE_IDENTITY: &str = "ENVSAFE_IDENTITY";
 pub fn is_key_var(name: &str) -> bool {
     name.starts_with(ENVSAFE_PRIVATE_KEY) || name == ENVSAFE_IDENTITY
 }
+
+/// Test only, and read by debug builds only (release builds ignore it):
+/// `commit:N` or `recover:N` makes the process kill itself with SIGKILL at
+/// the N-th crash point of a transaction's commit, or of the recovery of
+/// one (`edit`). A commit of F files has 2F + 3 points: 1 once the journal
+/// is written, 2..=F+1 after each temporary file, F+2 after the commit
+/// point, then one after each rename, and the last before the journal is
+/// removed. The kill tests check that after any of them the next command
+/// leaves every file old or every file new.
+pub const ENVSAFE_TEST_CRASH_AT: &str = "ENVSAFE_TEST_CRASH_AT";

@@ -203,6 +203,20 @@ pub enum Error {
     #[error("`{name}`: the value is empty")]
     EmptyValue { name: String },
 
+    /// A transaction journal envsafe cannot act on: damaged, or not one
+    /// it wrote. `problem` names a line, never its text.
+    #[error("{}: not a usable envsafe journal: {problem}", path.display())]
+    Journal { path: PathBuf, problem: String },
+
+    /// A write into a directory whose files an interrupted transaction
+    /// (journaled in another project, or above this one) has not finished.
+    #[error(
+        "{}: a write of several files here was interrupted and is not finished (journal {})",
+        dir.display(),
+        journal.display()
+    )]
+    PendingJournal { dir: PathBuf, journal: PathBuf },
+
     /// `--plain` for a variable that is secret.
     #[error("`{name}` is secret ({why}): it is stored encrypted, never plain")]
     PlainSecret { name: String, why: &'static str },
@@ -390,6 +404,14 @@ impl Error {
             Error::NulInValue { .. } => {
                 "an environment variable cannot hold a NUL byte: use `encode = \"base64\"`".into()
             }
+            Error::Journal { .. } => "a write of several files was interrupted, or this file is \
+                 not envsafe's: check that the files it names hold what you expect (restore \
+                 any from git), then delete it"
+                .into(),
+            Error::PendingJournal { journal, .. } => format!(
+                "run any envsafe command in {} first: it finishes the interrupted write",
+                crate::fsutil::parent_dir(journal).display()
+            ),
             Error::Io { .. } => return None,
         })
     }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod crypto;
 pub mod diag;
 pub mod dotenv;
+pub mod edit;
 pub mod env_vars;
 pub mod envelope;
 mod error;

@@ -131,15 +131,17 @@ pub fn store(path: &Path, env: &str, key: &PrivateKey) -> Result<()> {
     fsutil::atomic_write(path, rendered.expose().as_bytes(), Some(PRIVATE_MODE))
 }
 
-/// The lines `.gitignore` needs for envsafe: the keys file, and the
-/// temporary files a killed writer may leave.
-const TEMP_ENTRY: &str = ".envsafe-tmp-*";
+/// The lines `.gitignore` needs for envsafe besides the keys file: the
+/// temporary files a killed writer may leave, and the journal of a
+/// transaction a kill interrupted (paths only, finished by the next
+/// command).
+const TEMP_ENTRIES: [&str; 2] = [".envsafe-tmp-*", crate::edit::JOURNAL_NAME];
 
 /// Makes sure the keys file at `keys_file` is git-ignored by the
 /// `.gitignore` at `root`: `.env.keys` (any directory) for the usual name,
-/// else the file's path from the root; and envsafe's temporary files. A
-/// keys file outside the root is left alone. Returns true when it added the
-/// keys file's line.
+/// else the file's path from the root; and envsafe's temporary files and
+/// journal. A keys file outside the root is left alone. Returns true when
+/// it added the keys file's line.
 pub fn ensure_gitignored(root: &Path, keys_file: &Path) -> Result<bool> {
     let rel = if root.as_os_str().is_empty() {
         Some(keys_file)
@@ -174,9 +176,7 @@ pub fn ensure_gitignored(root: &Path, keys_file: &Path) -> Result<bool> {
         missing.push(entry);
     }
     let added_keys = !missing.is_empty();
-    if !has(TEMP_ENTRY) {
-        missing.push(TEMP_ENTRY);
-    }
+    missing.extend(TEMP_ENTRIES.into_iter().filter(|e| !has(e)));
     if missing.is_empty() {
         return Ok(false);
     }

@@ -1,7 +1,8 @@
 //! The write flows: `set`, `unset`, `encrypt`, `decrypt`, a new file's
 //! header. Each takes the directory lock, reads, refuses what `guard`
 //! refuses, edits only the lines it must, and replaces the file
-//! atomically; on any error no file is touched.
+//! atomically (several files: in one `edit::Transaction`); on any error
+//! no file is touched.
 
 mod generate;
 mod guard;
@@ -12,6 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::config::Config;
 use crate::crypto::{PrivateKey, PublicKey, Sealer};
 use crate::dotenv::{value, Document, Quote};
+use crate::edit::Transaction;
 use crate::error::{Error, Location, Result};
 use crate::fsutil::{self, DirLock};
 use crate::header::{self, Header};
@@ -384,11 +386,11 @@ pub fn encrypt(path: &Path, ctx: &WriteCtx<'_>) -> Result<Outcome> {
     Ok(out)
 }
 
-/// Opens every sealed value. Returns the rendered plaintext file; writes it
-/// in place unless `in_place` is false. Fails closed: one bad value, no
-/// change.
-pub fn decrypt(path: &Path, ctx: &WriteCtx<'_>, in_place: bool) -> Result<(SecretValue, Outcome)> {
-    let (_lock, mut f) = open(path, ctx, false)?;
+/// Opens every sealed value of the file at `path`, under its directory's
+/// lock: the rendered plaintext file, how many values it opened, and the
+/// lock (held until the caller has written).
+fn open_sealed(path: &Path, ctx: &WriteCtx<'_>) -> Result<(DirLock, SecretValue, usize)> {
+    let (lock, mut f) = open(path, ctx, false)?;
     let mut openers = Openers::new(ctx.keys, &f.env);
     let changed = f.doc.map_values(|e| match e.sealed() {
         Some(sealed) => {
@@ -397,7 +399,14 @@ pub fn decrypt(path: &Path, ctx: &WriteCtx<'_>, in_place: bool) -> Result<(Secre
         }
         None => Ok(None),
     })?;
-    let rendered = SecretValue::new(f.doc.render());
+    Ok((lock, SecretValue::new(f.doc.render()), changed))
+}
+
+/// Opens every sealed value. Returns the rendered plaintext file; writes it
+/// in place unless `in_place` is false. Fails closed: one bad value, no
+/// change.
+pub fn decrypt(path: &Path, ctx: &WriteCtx<'_>, in_place: bool) -> Result<(SecretValue, Outcome)> {
+    let (_lock, rendered, changed) = open_sealed(path, ctx)?;
     if in_place && changed > 0 {
         fsutil::atomic_write(path, rendered.expose().as_bytes(), None)?;
     }
@@ -408,6 +417,33 @@ pub fn decrypt(path: &Path, ctx: &WriteCtx<'_>, in_place: bool) -> Result<(Secre
             ..Outcome::default()
         },
     ))
+}
+
+/// Decrypts every file of `paths` in place, all or none: each is read and
+/// opened first, under the locks of all their directories, and the changed
+/// ones are replaced in one [`Transaction`] journaled at `root` (the
+/// project root), so that even a kill leaves every file encrypted or every
+/// file decrypted. One outcome per path, in order; a path named twice is
+/// decrypted once.
+pub fn decrypt_files(root: &Path, paths: &[PathBuf], ctx: &WriteCtx<'_>) -> Result<Vec<Outcome>> {
+    let mut txn = Transaction::begin(root, paths)?;
+    let mut outcomes = Vec::with_capacity(paths.len());
+    for (i, path) in paths.iter().enumerate() {
+        if paths[..i].contains(path) {
+            outcomes.push(Outcome::default());
+            continue;
+        }
+        let (_lock, rendered, changed) = open_sealed(path, ctx)?;
+        if changed > 0 {
+            txn.stage(path, rendered.expose().as_bytes(), None)?;
+        }
+        outcomes.push(Outcome {
+            changed,
+            ..Outcome::default()
+        });
+    }
+    txn.commit()?;
+    Ok(outcomes)
 }
 
 /// Gives the file a header unless it has one (creating the file if

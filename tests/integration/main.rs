@@ -17,4 +17,5 @@ mod one_resolution;
 mod schema_cli;
 mod schemas;
 mod support;
+mod transaction;
 mod vectors;

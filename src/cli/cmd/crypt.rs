@@ -55,27 +55,26 @@ pub fn decrypt(ctx: &Ctx, stdout: bool) -> CmdResult {
         }
         .into());
     }
-    // With several files, check that every one decrypts before changing any.
-    if !stdout && files.len() > 1 {
+    if stdout {
+        let mut texts = Vec::new();
         for path in &files {
-            ctx.with_writer(&sel, |w| envsafe::write::decrypt(path, w, false))?;
+            let (text, _) = ctx.with_writer(&sel, |w| envsafe::write::decrypt(path, w, false))?;
+            texts.push(text);
         }
-    }
-    let mut done = Vec::new();
-    for path in &files {
-        let (text, out) = ctx.with_writer(&sel, |w| envsafe::write::decrypt(path, w, !stdout))?;
-        done.push((path, text, out));
-    }
-    for (path, text, out) in &done {
-        if stdout {
+        for text in &texts {
             ctx.ui.out_raw(text.expose());
-        } else {
-            ctx.ui.status(&format!(
-                "decrypted {} value(s) in {}",
-                out.changed,
-                path.display()
-            ));
         }
+        return Ok(());
+    }
+    // Every file decrypts, or none is changed (one transaction).
+    let root = &ctx.project.root;
+    let outcomes = ctx.with_writer(&sel, |w| envsafe::write::decrypt_files(root, &files, w))?;
+    for (path, out) in files.iter().zip(&outcomes) {
+        ctx.ui.status(&format!(
+            "decrypted {} value(s) in {}",
+            out.changed,
+            path.display()
+        ));
     }
     Ok(())
 }

@@ -1,19 +1,27 @@
-//! File system helpers every writer uses: atomic replace (temp file in the
-//! same directory, fsync, rename, fsync the directory), an advisory lock, and
-//! the permission check on files that hold private keys.
+//! File system helpers: bounded, non-blocking reads of regular files, the
+//! permission check on files that hold private keys, and (in `lock` and
+//! `replace`) the directory lock and atomic replace every writer uses.
+
+mod lock;
+mod replace;
 
 use std::fs::{self, File};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+
+pub use lock::{lock_dirs, DirLock};
+pub use replace::{atomic_write, TEMP_PREFIX};
+pub(crate) use replace::{
+    final_mode, install, remove_stale_temps, sync_dir, temp_name, write_target, write_temp,
+};
 
 /// Mode for files that hold private keys.
 pub const PRIVATE_MODE: u32 = 0o600;
 /// Mode for new committed files (env files, envsafe.toml).
 pub const PUBLIC_MODE: u32 = 0o644;
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     move |source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -28,7 +36,7 @@ pub const MAX_FILE: u64 = 64 << 20;
 /// Opens `path` for reading without blocking (a FIFO would otherwise hang
 /// the command) and checks, on the open file, that it is a regular file of
 /// sane size. `None` when it does not exist.
-fn open_regular(path: &Path) -> Result<Option<File>> {
+pub(crate) fn open_regular(path: &Path) -> Result<Option<File>> {
     use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
     let nonblock = rustix::fs::OFlags::NONBLOCK.bits() as i32;
     let file = match fs::OpenOptions::new()
@@ -80,7 +88,7 @@ fn open_regular(path: &Path) -> Result<Option<File>> {
 
 /// Reads an open file of at most `limit` bytes into one allocation of its
 /// size; what was read is wiped on an error.
-fn read_limited(path: &Path, mut file: File, limit: u64) -> Result<Vec<u8>> {
+pub(crate) fn read_limited(path: &Path, mut file: File, limit: u64) -> Result<Vec<u8>> {
     use std::io::Read;
     let size = file.metadata().map_or(0, |m| m.len().min(limit)) as usize;
     let mut bytes = Vec::with_capacity(size + 1);
@@ -150,134 +158,12 @@ pub fn read_optional(path: &Path) -> Result<Option<String>> {
         .transpose()
 }
 
-fn parent_dir(path: &Path) -> PathBuf {
+/// The directory that holds `path` (`.` for a bare file name).
+pub(crate) fn parent_dir(path: &Path) -> PathBuf {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     }
-}
-
-/// Directories this process holds locks on; a nested lock of the same
-/// directory (e.g. `set` creating a keys file beside the env file) is a no-op
-/// rather than a self-deadlock.
-static HELD: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
-
-/// An exclusive advisory lock on a directory, held until dropped. Writers
-/// take it before reading the file they will replace, so two concurrent
-/// `set`s never lose each other's value.
-pub struct DirLock {
-    held: Option<(File, PathBuf)>,
-}
-
-impl DirLock {
-    /// Locks the directory that holds `path` (blocking).
-    pub fn for_file(path: &Path) -> Result<Self> {
-        let dir = parent_dir(path);
-        let key = fs::canonicalize(&dir).map_err(io_err(&dir))?;
-        let mut held = HELD
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if held.contains(&key) {
-            return Ok(Self { held: None });
-        }
-        let file = File::open(&dir).map_err(io_err(&dir))?;
-        file.lock().map_err(io_err(&dir))?;
-        held.push(key.clone());
-        Ok(Self {
-            held: Some((file, key)),
-        })
-    }
-}
-
-impl Drop for DirLock {
-    fn drop(&mut self) {
-        if let Some((_file, key)) = self.held.take() {
-            let mut held = HELD
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            held.retain(|k| k != &key);
-        }
-    }
-}
-
-/// Temporary files of [`atomic_write`] start with this. One left behind by
-/// a killed writer is removed by the next writer in that directory, under
-/// the lock (DESIGN §9).
-pub const TEMP_PREFIX: &str = ".envsafe-tmp-";
-
-/// The file a write to `path` replaces: `path` itself, or the target of a
-/// symlink (written through, never replaced by a regular file).
-fn write_target(path: &Path) -> Result<PathBuf> {
-    match fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => match fs::canonicalize(path) {
-            Ok(target) => Ok(target),
-            Err(_) => Err(Error::DanglingSymlink {
-                path: path.to_path_buf(),
-            }),
-        },
-        _ => Ok(path.to_path_buf()),
-    }
-}
-
-/// Removes temporary files a killed writer left in `dir`. The caller holds
-/// the directory's lock, so no live writer owns one.
-fn remove_stale_temps(dir: &Path) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        if entry
-            .file_name()
-            .as_encoded_bytes()
-            .starts_with(TEMP_PREFIX.as_bytes())
-            && entry.file_type().is_ok_and(|t| t.is_file())
-        {
-            let _ = fs::remove_file(entry.path());
-        }
-    }
-}
-
-/// Replaces `path` with `contents` atomically: a crash leaves either the old
-/// or the new file, never a half-written one. Keeps the mode of an existing
-/// file unless `mode` forces one. The temporary file is 0600 until it has
-/// replaced the target; a symlink is written through to its target.
-pub fn atomic_write(path: &Path, contents: &[u8], mode: Option<u32>) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let _lock = DirLock::for_file(path)?;
-    let target = write_target(path)?;
-    let _target_lock = DirLock::for_file(&target)?;
-    let dir = parent_dir(&target);
-    remove_stale_temps(&dir);
-    if target != path {
-        remove_stale_temps(&parent_dir(path));
-    }
-    let mode = match mode {
-        Some(m) => m,
-        None => match fs::metadata(&target) {
-            Ok(meta) => meta.permissions().mode() & 0o7777,
-            Err(_) => PUBLIC_MODE,
-        },
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .permissions(fs::Permissions::from_mode(PRIVATE_MODE))
-        .tempfile_in(&dir)
-        .map_err(io_err(&dir))?;
-    tmp.write_all(contents).map_err(io_err(path))?;
-    tmp.as_file().sync_all().map_err(io_err(path))?;
-    let file = tmp.persist(&target).map_err(|e| Error::Io {
-        path: path.to_path_buf(),
-        source: e.error,
-    })?;
-    if mode != PRIVATE_MODE {
-        file.set_permissions(fs::Permissions::from_mode(mode))
-            .map_err(io_err(path))?;
-    }
-    if let Ok(d) = File::open(&dir) {
-        // Makes the rename durable; failure here is not worth an error.
-        let _ = d.sync_all();
-    }
-    Ok(())
 }
 
 /// Refuses a keys file that group or others can read or write, as ssh does.

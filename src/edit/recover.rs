@@ -1,0 +1,208 @@
+//! Recovery of a transaction a kill interrupted: the next command finds
+//! `<root>/.envsafe-journal` and rolls the commit forward (its commit point
+//! was passed) or back (it was not), under the locks of every directory the
+//! journal names. Also the check that keeps a writer from removing the
+//! temporary files a pending journal still needs.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use super::journal::{self, Entry, Journal};
+use super::Crash;
+use crate::error::{Error, Result};
+use crate::fsutil::{self, io_err};
+
+/// The journal's file name, at the project root.
+pub const JOURNAL_NAME: &str = ".envsafe-journal";
+
+/// A journal lists paths only; a larger file is not one.
+const JOURNAL_LIMIT: u64 = 1 << 20;
+
+/// What [`recover`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recovered {
+    /// There was no journal (the usual case: one failed `stat`).
+    Nothing,
+    /// The commit had not reached its commit point: its temporary files
+    /// were removed, and every file is as it was before.
+    RolledBack,
+    /// The commit had passed its commit point: the renames it had not done
+    /// were done, and every file is new.
+    RolledForward,
+}
+
+/// The journal of the transactions rooted at `root`.
+pub(crate) fn journal_path(root: &Path) -> PathBuf {
+    root.join(JOURNAL_NAME)
+}
+
+fn unusable(path: &Path, problem: impl Into<String>) -> Error {
+    Error::Journal {
+        path: path.to_path_buf(),
+        problem: problem.into(),
+    }
+}
+
+/// The journal at `path`: `None` when there is none, or when it belongs
+/// to another user (never acted on: in a shared directory anyone could
+/// plant one). One that is not a private regular file, or does not parse,
+/// is an error.
+pub(crate) fn read(path: &Path) -> Result<Option<Journal>> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = match fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(Error::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+        }
+    };
+    if meta.uid() != rustix::process::geteuid().as_raw() {
+        return Ok(None);
+    }
+    if !meta.file_type().is_file() {
+        return Err(unusable(path, "not a regular file"));
+    }
+    if meta.mode() & 0o077 != 0 {
+        let mode = meta.mode() & 0o777;
+        return Err(unusable(
+            path,
+            format!("mode {mode:03o}, where envsafe writes its journal 0600"),
+        ));
+    }
+    let Some(file) = fsutil::open_regular(path)? else {
+        return Ok(None);
+    };
+    let bytes = fsutil::read_limited(path, file, JOURNAL_LIMIT)?;
+    journal::parse(&bytes)
+        .map(Some)
+        .map_err(|problem| unusable(path, problem))
+}
+
+/// Finishes or rolls back a transaction a kill interrupted, if `root`
+/// holds its journal; cheap when there is none (one failed `stat`).
+/// Every command calls it once it knows the project root, so it sees
+/// every file of a transaction old, or every file new.
+pub fn recover(root: &Path) -> Result<Recovered> {
+    let path = journal_path(root);
+    let Some(mut journal) = read(&path)? else {
+        return Ok(Recovered::Nothing);
+    };
+    let root_dir = fsutil::parent_dir(&path);
+    let root_dir = fs::canonicalize(&root_dir).map_err(io_err(&root_dir))?;
+    loop {
+        let dirs = dirs(&root_dir, &journal);
+        let locks = fsutil::lock_dirs(dirs.clone())?;
+        // Another process may have finished it meanwhile (or, rarely,
+        // finished it and lost another one whose directories differ).
+        let Some(now) = read(&path)? else {
+            return Ok(Recovered::Nothing);
+        };
+        if self::dirs(&root_dir, &now).iter().all(|d| dirs.contains(d)) {
+            let done = finish(&path, &now);
+            drop(locks);
+            return done;
+        }
+        drop(locks);
+        journal = now;
+    }
+}
+
+/// The directories a journal's recovery locks: the root's, and each
+/// target's that still exists.
+fn dirs(root_dir: &Path, journal: &Journal) -> Vec<PathBuf> {
+    let targets = journal
+        .entries
+        .iter()
+        .map(Entry::dir)
+        .filter(|d| d.is_dir());
+    std::iter::once(root_dir)
+        .chain(targets)
+        .map(Path::to_path_buf)
+        .collect()
+}
+
+/// Rolls the journal's commit forward or back, then removes the journal.
+/// The caller holds the locks; run again after a kill, it does the same.
+fn finish(path: &Path, journal: &Journal) -> Result<Recovered> {
+    let mut crash = Crash::new("recover");
+    let done = if journal.committed {
+        for entry in &journal.entries {
+            roll_forward(entry)?;
+            crash.point();
+        }
+        Recovered::RolledForward
+    } else {
+        for entry in &journal.entries {
+            let temp = entry.temp();
+            match fs::remove_file(&temp) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::Io {
+                        path: temp,
+                        source: e,
+                    })
+                }
+                _ => {}
+            }
+        }
+        Recovered::RolledBack
+    };
+    let mut dirs: Vec<&Path> = journal.entries.iter().map(Entry::dir).collect();
+    dirs.sort();
+    dirs.dedup();
+    dirs.iter().for_each(|d| fsutil::sync_dir(d));
+    crash.point();
+    fs::remove_file(path).map_err(io_err(path))?;
+    fsutil::sync_dir(&fsutil::parent_dir(path));
+    Ok(done)
+}
+
+/// Renames one temporary file over its target, unless the interrupted
+/// commit already did (then its mode is set, in case the kill came first).
+fn roll_forward(entry: &Entry) -> Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let temp = entry.temp();
+    match fs::symlink_metadata(&temp) {
+        Ok(meta) if meta.file_type().is_file() => {
+            let file = File::open(&temp).map_err(io_err(&temp))?;
+            fsutil::install(&file, &temp, &entry.target, entry.mode, &entry.target)
+        }
+        Ok(_) => Err(Error::NotRegularFile {
+            path: temp,
+            what: "not a file envsafe wrote",
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            match fs::symlink_metadata(&entry.target) {
+                Ok(meta) if meta.file_type().is_file() && meta.mode() & 0o7777 != entry.mode => {
+                    fs::set_permissions(&entry.target, fs::Permissions::from_mode(entry.mode))
+                        .map_err(io_err(&entry.target))
+                }
+                _ => Ok(()),
+            }
+        }
+        Err(source) => Err(Error::Io { path: temp, source }),
+    }
+}
+
+/// Refuses a write into `dir` while a journal of this user, in `dir` or a
+/// directory above it, lists a file there: the stale-temp cleanup would
+/// remove a temporary file the journal still needs, and the write would be
+/// undone when the journal is finished. (A commit holds the lock of `dir`
+/// until its journal is gone, so such a journal is one a kill left.)
+pub(crate) fn refuse_pending(dir: &Path) -> Result<()> {
+    let Ok(dir) = fs::canonicalize(dir) else {
+        return Ok(());
+    };
+    for above in dir.ancestors() {
+        let path = above.join(JOURNAL_NAME);
+        // One that cannot be read is `recover`'s error, in its own project.
+        if let Ok(Some(journal)) = read(&path) {
+            if journal.entries.iter().any(|e| e.dir() == dir) {
+                return Err(Error::PendingJournal { dir, journal: path });
+            }
+        }
+    }
+    Ok(())
+}
