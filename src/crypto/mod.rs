@@ -4,7 +4,7 @@
 //! key per ephemeral public key ([`Opener`]), so a file costs one X25519 per
 //! batch, not per value.
 
-mod keys;
+mod keypair;
 
 use std::fmt;
 
@@ -16,7 +16,7 @@ use sha2::Sha256;
 use x25519_dalek::StaticSecret;
 use zeroize::Zeroizing;
 
-pub use keys::{PrivateKey, PublicKey};
+pub use keypair::{PrivateKey, PublicKey};
 
 use crate::envelope::{Envelope, V1_PREFIX};
 use crate::SecretValue;
