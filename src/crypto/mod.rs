@@ -1,10 +1,13 @@
-//! The only module that touches cipher crates. v1 per-value ECIES:
+//! The only module that imports cipher, RNG or HMAC crates (a test in
+//! tests/integration/boundaries.rs holds it so). v1 per-value ECIES:
 //! X25519 + HKDF-SHA256 + XChaCha20-Poly1305, AAD = `envsafe:v1:` ‖ NAME.
 //! One ephemeral key per write batch ([`Sealer`]); readers cache the derived
 //! key per ephemeral public key ([`Opener`]), so a file costs one X25519 per
 //! batch, not per value.
 
+mod keyed_hash;
 mod keypair;
+pub(crate) mod random;
 
 use std::fmt;
 
@@ -16,6 +19,7 @@ use sha2::Sha256;
 use x25519_dalek::StaticSecret;
 use zeroize::Zeroizing;
 
+pub use keyed_hash::KeyedHasher;
 pub use keypair::{PrivateKey, PublicKey};
 
 use crate::envelope::{Envelope, V1_PREFIX};
