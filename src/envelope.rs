@@ -1,16 +1,42 @@
 //! The v1 wire format of one sealed value, encode/decode only:
 //! `envsafe:v1:` + base64url (no padding) of `eph_pub[32] ‖ nonce[24] ‖ ciphertext‖tag[16]`.
+//! Knows no cipher: `crypto` builds on it, never the other way round.
+
+use std::fmt;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-
-use crate::crypto::OpenError;
 
 /// Every sealed value starts with this.
 pub const PREFIX: &str = "envsafe:";
 /// The prefix of the current version.
 pub const V1_PREFIX: &str = "envsafe:v1:";
 const TAG_LEN: usize = 16;
+
+/// Why a sealed value did not open. Says nothing about the plaintext.
+/// Decoding finds `Malformed` and `UnknownVersion` without a key; opening
+/// (`crypto`, which re-exports this as `crypto::OpenError`) finds the rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenError {
+    Malformed(&'static str),
+    UnknownVersion(String),
+    /// Wrong key, changed ciphertext, or a value moved to another name.
+    Authentication,
+    NotUtf8,
+}
+
+impl fmt::Display for OpenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OpenError::Malformed(why) => write!(f, "malformed envsafe value ({why})"),
+            OpenError::UnknownVersion(v) => {
+                write!(f, "unknown format version `{v}` (a newer envsafe wrote it)")
+            }
+            OpenError::Authentication => f.write_str("authentication failed"),
+            OpenError::NotUtf8 => f.write_str("plaintext is not UTF-8"),
+        }
+    }
+}
 
 /// A decoded v1 value.
 #[derive(Debug, Clone, PartialEq, Eq)]

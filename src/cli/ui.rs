@@ -1,5 +1,12 @@
 //! The only module that prints: stdout for results, stderr for status,
 //! warnings and errors, with colour where wanted.
+// clippy.toml and [lints] ban printing everywhere else.
+#![allow(
+    clippy::disallowed_macros,
+    clippy::disallowed_methods,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
 
 use std::io::Write;
 

@@ -1,12 +1,13 @@
-//! The only module that touches cipher crates. v1 per-value ECIES:
+//! The only module that imports cipher, RNG or HMAC crates (a test in
+//! tests/integration/boundaries.rs holds it so). v1 per-value ECIES:
 //! X25519 + HKDF-SHA256 + XChaCha20-Poly1305, AAD = `envsafe:v1:` ‖ NAME.
 //! One ephemeral key per write batch ([`Sealer`]); readers cache the derived
 //! key per ephemeral public key ([`Opener`]), so a file costs one X25519 per
 //! batch, not per value.
 
-mod keys;
-
-use std::fmt;
+mod keyed_hash;
+mod keypair;
+pub(crate) mod random;
 
 use chacha20poly1305::aead::{Aead, AeadInPlace, KeyInit, Payload};
 use chacha20poly1305::{Tag, XChaCha20Poly1305, XNonce};
@@ -16,35 +17,14 @@ use sha2::Sha256;
 use x25519_dalek::StaticSecret;
 use zeroize::Zeroizing;
 
-pub use keys::{PrivateKey, PublicKey};
+pub use keyed_hash::KeyedHasher;
+pub use keypair::{PrivateKey, PublicKey};
 
+pub use crate::envelope::OpenError;
 use crate::envelope::{Envelope, V1_PREFIX};
 use crate::SecretValue;
 
 const INFO: &[u8] = b"envsafe v1 value";
-
-/// Why a sealed value did not open. Says nothing about the plaintext.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OpenError {
-    Malformed(&'static str),
-    UnknownVersion(String),
-    /// Wrong key, changed ciphertext, or a value moved to another name.
-    Authentication,
-    NotUtf8,
-}
-
-impl fmt::Display for OpenError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            OpenError::Malformed(why) => write!(f, "malformed envsafe value ({why})"),
-            OpenError::UnknownVersion(v) => {
-                write!(f, "unknown format version `{v}` (a newer envsafe wrote it)")
-            }
-            OpenError::Authentication => f.write_str("authentication failed"),
-            OpenError::NotUtf8 => f.write_str("plaintext is not UTF-8"),
-        }
-    }
-}
 
 /// The symmetric key for one (ephemeral, recipient) pair.
 fn derive(

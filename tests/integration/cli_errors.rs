@@ -176,3 +176,24 @@ fn bad_toml_names_the_place() {
          help: fix envsafe.toml at the place shown\n",
     );
 }
+
+/// Colour (anstream): `--color always` paints the heads even under
+/// NO_COLOR, which the default honours; `--color never` paints nothing.
+#[test]
+fn colour_follows_the_flag_and_no_color() {
+    let p = Project::bare_dir();
+    let plain = "error: no env file found for environment `development` (looked for .env)\n\
+                 help: create one with `envsafe init` or `envsafe set NAME`, or pass -e / -f\n";
+    p.envsafe(&["get", "NOPE"]).assert().code(1).stderr(plain);
+    p.envsafe(&["--color", "never", "get", "NOPE"])
+        .assert()
+        .code(1)
+        .stderr(plain);
+    let painted = plain
+        .replacen("error", "\x1b[1m\x1b[31merror\x1b[0m", 1)
+        .replacen("help", "\x1b[1m\x1b[36mhelp\x1b[0m", 1);
+    p.envsafe(&["--color", "always", "get", "NOPE"])
+        .assert()
+        .code(1)
+        .stderr(painted);
+}

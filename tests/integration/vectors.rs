@@ -55,6 +55,16 @@ fn known_answer_vectors_open_and_reseal() {
         let key = PrivateKey::parse(v["private_key"].as_str().unwrap()).unwrap();
         let public: PublicKey = v["public_key"].as_str().unwrap().parse().unwrap();
         assert_eq!(key.public(), public, "{file}");
+        assert_eq!(
+            key.encode().expose(),
+            v["private_key"],
+            "{file}: key text changed"
+        );
+        assert_eq!(
+            public.to_string(),
+            v["public_key"],
+            "{file}: key text changed"
+        );
         let name = v["name"].as_str().unwrap();
         let sealed = v["sealed"].as_str().unwrap();
         let plain = v["plaintext"].as_str().unwrap();
@@ -226,10 +236,8 @@ fn write_vectors() {
 
 /// The age text of a raw 32-byte scalar.
 fn fixed_key_text(raw: [u8; 32]) -> String {
-    use bech32::ToBase32;
-    bech32::encode("age-secret-key-", raw.to_base32(), bech32::Variant::Bech32)
+    bech32::encode_upper::<bech32::Bech32>(bech32::Hrp::parse("age-secret-key-").unwrap(), &raw)
         .unwrap()
-        .to_uppercase()
 }
 
 /// The vectors also open with an implementation written from SECURITY.md
