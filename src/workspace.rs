@@ -71,7 +71,10 @@ impl Status {
 }
 
 impl Workspace {
-    /// Finds the project from `cwd` (or `config`) and records the selection.
+    /// Finds the project from `cwd` (or `config`) and records the
+    /// selection. A write of several files that a kill interrupted is
+    /// finished (or undone) first, before anything reads them; finished, it
+    /// may have changed envsafe.toml, which is then read again.
     pub fn open(
         cwd: &Path,
         config: Option<&Path>,
@@ -79,8 +82,12 @@ impl Workspace {
         files: Vec<PathBuf>,
         keys_file: Option<PathBuf>,
     ) -> Result<Self> {
+        let mut project = Project::discover(cwd, config)?;
+        if crate::edit::recover(&project.root)? == crate::edit::Recovered::RolledForward {
+            project = Project::discover(cwd, config)?;
+        }
         Ok(Self {
-            project: Project::discover(cwd, config)?,
+            project,
             envs,
             files,
             keys_file,

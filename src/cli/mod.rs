@@ -45,18 +45,13 @@ fn setup(global: Global, ui: Ui) -> Result<Ctx, Failure> {
         path: PathBuf::from("."),
         source,
     })?;
-    let mut ws = Workspace::open(
+    let ws = Workspace::open(
         &cwd,
         global.config.as_deref(),
         global.env.clone(),
         global.file.clone(),
         global.keys_file.clone(),
     )?;
-    // A write of several files a kill interrupted is finished (or undone)
-    // before anything reads them; finished, it may have changed envsafe.toml.
-    if envsafe::edit::recover(&ws.project.root)? == envsafe::edit::Recovered::RolledForward {
-        ws.project = envsafe::project::Project::discover(&cwd, global.config.as_deref())?;
-    }
     Ok(Ctx { global, ws, ui })
 }
 
