@@ -8,8 +8,9 @@ mod feedback;
 use std::path::{Path, PathBuf};
 
 use envsafe::config::Config;
+use envsafe::diag::Code;
 use envsafe::dotenv::{is_valid_name, value::quote};
-use envsafe::schema::{Checker, Secrets};
+use envsafe::resolve::{self, Options};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -28,23 +29,24 @@ fn check(config: &str, value: &str) {
     let Ok(config) = Config::parse(Path::new("envsafe.toml"), config) else {
         return;
     };
-    let checker = Checker::new(&config);
-    // One env file setting every variable to `value`: the checker runs
-    // check_value with its compiled patterns on each (its only public path).
+    // One env file setting every variable to `value`: the resolution
+    // validates each with the compiled patterns (the path every `run` takes).
     let mut env_file = String::new();
     for name in config.vars.keys().filter(|n| is_valid_name(n)) {
         env_file.push_str(&format!("{name}={}\n", quote(value)));
     }
     let sources = [(PathBuf::from(".env"), Some(env_file))];
-    let no_keys = Secrets {
-        keys: None,
-        required: false,
-    };
-    let report = checker
-        .check_sources("development", &sources, no_keys, true)
-        .expect("no keys, no I/O: checking cannot fail");
+    let sources = sources.to_vec();
+    let res = resolve::resolve_sources(
+        &config,
+        Path::new(""),
+        "development",
+        sources,
+        &Options::staged(true),
+    )
+    .expect("no keys, no I/O: checking cannot fail");
     assert!(
-        report.findings.iter().all(|f| f.rule != "syntax"),
+        res.findings.iter().all(|f| f.code != Code::Syntax),
         "a quoted value did not parse back"
     );
 }
