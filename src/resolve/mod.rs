@@ -81,6 +81,10 @@ pub struct Options<'a> {
     pub presence: bool,
     /// Fill unset variables from the schema's `from_file` and `default`.
     pub defaults: bool,
+    /// Report undeclared variables in one finding when there are many
+    /// (`run`: a warning per variable on every start is noise; `check`
+    /// lists each).
+    pub summarize_unknown: bool,
 }
 
 impl<'a> Options<'a> {
@@ -100,6 +104,7 @@ impl<'a> Options<'a> {
             validate,
             presence: validate,
             defaults: true,
+            summarize_unknown: true,
         }
     }
 
@@ -114,6 +119,7 @@ impl<'a> Options<'a> {
             validate: true,
             presence: true,
             defaults: false,
+            summarize_unknown: false,
         }
     }
 
@@ -130,6 +136,7 @@ impl<'a> Options<'a> {
             validate: true,
             presence,
             defaults: false,
+            summarize_unknown: false,
         }
     }
 }
@@ -305,7 +312,7 @@ pub fn resolve_sources(
     }
     let mut out = reader.out;
     if opts.validate {
-        Checker::new(config).validate(&mut out, opts.presence);
+        Checker::new(config).validate(&mut out, opts.presence, opts.summarize_unknown);
         out.validated = true;
     }
     if opts.defaults {

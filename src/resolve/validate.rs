@@ -47,18 +47,28 @@ impl<'a> Checker<'a> {
     /// Adds the findings about `res`'s variables; `presence` turns the
     /// required-variable checks on (skipped when a file does not parse:
     /// report the syntax error, not its consequences).
-    pub(crate) fn validate(&self, res: &mut Resolution, presence: bool) {
+    pub(crate) fn validate(&self, res: &mut Resolution, presence: bool, summarize_unknown: bool) {
         let mut findings = std::mem::take(&mut res.findings);
+        let mut unknown = Vec::new();
         for var in &res.slots {
-            self.check_var(res, var, &mut findings);
+            if !self.check_var(res, var, &mut findings) {
+                if summarize_unknown {
+                    unknown.push(var);
+                } else {
+                    self.report_unknown(res, &[var], false, &mut findings);
+                }
+            }
         }
+        self.report_unknown(res, &unknown, summarize_unknown, &mut findings);
         if presence && !res.syntax_error {
             self.check_presence(res, &mut findings);
         }
         res.findings = findings;
     }
 
-    fn check_var(&self, res: &Resolution, var: &Var, out: &mut Vec<Finding>) {
+    /// Checks one variable; false when the schema does not declare it
+    /// (reported by `report_unknown`, one by one or in one finding).
+    fn check_var(&self, res: &Resolution, var: &Var, out: &mut Vec<Finding>) -> bool {
         let env = res.env.as_str();
         let name = var.name.as_str();
         let spec = self.config.vars.get(name);
@@ -66,32 +76,10 @@ impl<'a> Checker<'a> {
             self.check_placement(res, var, spec, out);
         }
         let Some(spec) = spec else {
-            if !self.config.vars.is_empty() {
-                let last = var
-                    .defs
-                    .last()
-                    .expect("a variable without a spec is defined");
-                let severity = if self.config.settings.strict {
-                    Severity::Error
-                } else {
-                    Severity::Warning
-                };
-                out.push(
-                    Finding::new(
-                        severity,
-                        env,
-                        name,
-                        Code::Unknown,
-                        "is not declared in envsafe.toml",
-                    )
-                    .at(&res.files[last.file], last.line)
-                    .help(Some(format!("declare it: [vars.{name}]"))),
-                );
-            }
-            return;
+            return self.config.vars.is_empty();
         };
         let Some(value) = &var.value else {
-            return;
+            return true;
         };
         // Where the value is: its line, or the process environment.
         let place = |f: Finding| match var.origin {
@@ -132,6 +120,64 @@ impl<'a> Checker<'a> {
                     .help(spec.description.as_ref().map(|d| format!("{name}: {d}"))),
             ));
         }
+        true
+    }
+
+    /// Variables the schema does not declare: a warning each (an error
+    /// with `strict = true`), or, summarized (`run`), one finding naming
+    /// the first few and how many.
+    fn report_unknown(
+        &self,
+        res: &Resolution,
+        unknown: &[&Var],
+        summarize: bool,
+        out: &mut Vec<Finding>,
+    ) {
+        /// Up to this many are reported one by one even when summarizing.
+        const EACH: usize = 3;
+        let severity = if self.config.settings.strict {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        if !summarize || unknown.len() <= EACH {
+            for var in unknown {
+                let name = var.name.as_str();
+                let last = var
+                    .defs
+                    .last()
+                    .expect("a variable without a spec is defined");
+                out.push(
+                    Finding::new(
+                        severity,
+                        &res.env,
+                        name,
+                        Code::Unknown,
+                        "is not declared in envsafe.toml",
+                    )
+                    .at(&res.files[last.file], last.line)
+                    .help(Some(format!("declare it: [vars.{name}]"))),
+                );
+            }
+            return;
+        }
+        let first: Vec<&str> = unknown.iter().take(EACH).map(|v| v.name.as_str()).collect();
+        out.push(
+            Finding::new(
+                severity,
+                &res.env,
+                "",
+                Code::Unknown,
+                format!(
+                    "{} variables are not declared in envsafe.toml ({}, …)",
+                    unknown.len(),
+                    first.join(", ")
+                ),
+            )
+            .help(Some(
+                "`envsafe check` lists each with its place; declare them as [vars.NAME]".into(),
+            )),
+        );
     }
 
     /// Where each definition is stored: a secret in plain text, a public
@@ -148,9 +194,9 @@ impl<'a> Checker<'a> {
         let defs = &var.defs;
         let last = defs.last().expect("defined");
         let path = |file: usize| res.files[file].as_path();
-        let mut files: Vec<usize> = defs.iter().map(|d| d.file).collect();
-        files.dedup();
-        if files.len() > 1 {
+        // Files that define it (consecutive definitions in one file count once).
+        let files = 1 + defs.windows(2).filter(|w| w[0].file != w[1].file).count();
+        if files > 1 {
             let places: Vec<String> = defs
                 .iter()
                 .map(|d| format!("{}:{}", path(d.file).display(), d.line))
@@ -162,7 +208,7 @@ impl<'a> Checker<'a> {
                     Code::Duplicate,
                     format!(
                         "is defined in {} files of this environment ({}); the last one wins",
-                        files.len(),
+                        files,
                         places.join(", ")
                     ),
                 )

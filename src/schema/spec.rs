@@ -186,15 +186,21 @@ impl VarSpec {
 /// DESIGN §6 default: `*_KEY`, `*_SECRET`, `*_TOKEN`, `*_PASSWORD`, and a
 /// `*_URL` whose value has a password (`scheme://user:pass@host`).
 pub fn secret_by_name(name: &str, value: Option<&str>) -> bool {
-    let upper = name.to_ascii_uppercase();
+    // Case-insensitive suffix tests, without an upper-cased copy: this
+    // runs for every variable of every `run` with a schema.
+    let ends_with = |suffix: &str| {
+        name.len() >= suffix.len()
+            && name.as_bytes()[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    };
+    let is = |word: &str| name.eq_ignore_ascii_case(word);
     if ["_KEY", "_SECRET", "_TOKEN", "_PASSWORD"]
         .iter()
-        .any(|s| upper.ends_with(s))
-        || matches!(upper.as_str(), "KEY" | "SECRET" | "TOKEN" | "PASSWORD")
+        .any(|s| ends_with(s))
+        || ["KEY", "SECRET", "TOKEN", "PASSWORD"].iter().any(|w| is(w))
     {
         return true;
     }
-    upper.ends_with("_URL") && value.is_some_and(url_has_password)
+    ends_with("_URL") && value.is_some_and(url_has_password)
 }
 
 fn url_has_password(value: &str) -> bool {

@@ -180,3 +180,32 @@ fn sealed_values_are_opened_once_and_validated_with_the_same_precedence() {
         assert!(!text.contains("correct-horse"), "{text}");
     }
 }
+
+#[test]
+fn run_sums_up_many_undeclared_variables_and_check_lists_each() {
+    let p = Project::new();
+    p.write("envsafe.toml", "[vars.A]\n")
+        .write(".env", "A=1\nB=2\nC=3\nD=4\nE=5\n");
+    let run = p.envsafe(&["run", "--", "true"]).output().unwrap();
+    assert!(run.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr),
+        "warning[unknown] development: 4 variables are not declared in envsafe.toml (B, C, D, …)\n  \
+         help: `envsafe check` lists each with its place; declare them as [vars.NAME]\n"
+    );
+    let check = stdout(&mut p.envsafe(&["check"]));
+    for (line, name) in [(2, "B"), (3, "C"), (4, "D"), (5, "E")] {
+        assert!(
+            check.contains(&format!(
+                "warning[unknown] development: {name} is not declared in envsafe.toml\n  --> .env:{line}\n"
+            )),
+            "{check}"
+        );
+    }
+    // A few are named one by one.
+    p.write(".env", "A=1\nB=2\n");
+    let run = p.envsafe(&["run", "--", "true"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&run.stderr).starts_with(
+        "warning[unknown] development: B is not declared in envsafe.toml\n  --> .env:2\n"
+    ));
+}
