@@ -155,6 +155,36 @@ impl Workspace {
             .unwrap_or_else(|| self.project.root.join(crate::config::default_file(env))))
     }
 
+    /// The files `encrypt` seals: the `-f` files, else the environment's
+    /// secret file.
+    pub fn files_to_encrypt(&self, env: &str) -> Result<Vec<PathBuf>> {
+        if self.files.is_empty() {
+            Ok(vec![self.secret_file(env)?])
+        } else {
+            Ok(self.files.clone())
+        }
+    }
+
+    /// The files `decrypt` opens: the `-f` files, else the environment's
+    /// files that have an envsafe header; an error when there are none.
+    pub fn files_to_decrypt(&self, env: &str) -> Result<Vec<PathBuf>> {
+        let files: Vec<PathBuf> = if self.files.is_empty() {
+            self.files(env)?
+                .into_iter()
+                .filter(|f| crate::header::file_has_header(f))
+                .collect()
+        } else {
+            self.files.clone()
+        };
+        if files.is_empty() {
+            return Err(Error::NoFiles {
+                env: env.to_owned(),
+                files: vec!["an env file with an envsafe header".into()],
+            });
+        }
+        Ok(files)
+    }
+
     /// Whether a header naming another environment than `sel` is an error:
     /// the user chose the environment, or the files are its own.
     pub fn strict_env(&self, sel: &Selection) -> bool {

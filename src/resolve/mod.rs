@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::keys::KeyLookup;
 use crate::SecretValue;
 
-use read::{Def, Reader};
+use read::{Defs, Reader};
 pub(crate) use state::states;
 pub use state::VarState;
 pub use validate::{Checker, PATTERN_BUDGET};
@@ -150,7 +150,7 @@ pub struct Var {
     pub value: Option<SecretValue>,
     pub origin: Origin,
     /// Its assignments in the files, in load order.
-    pub(crate) defs: Vec<Def>,
+    pub(crate) defs: Defs,
     /// The last definition's value moved into `value`.
     moved: bool,
 }
@@ -161,7 +161,7 @@ impl Var {
             name: name.to_owned(),
             value: None,
             origin: Origin::Schema,
-            defs: Vec::new(),
+            defs: Defs::None,
             moved: false,
         }
     }

@@ -320,30 +320,43 @@ impl<'a> Reader<'a> {
     /// Moves each variable's winning value into its slot: the process's
     /// where it wins, else the last file's.
     pub(crate) fn settle(&mut self) -> Result<()> {
-        for i in 0..self.out.slots.len() {
-            let name = self.out.slots[i].name.clone();
-            let from_process = if crate::env_vars::is_key_var(&name) {
-                None
-            } else {
-                self.process_value(&name)?
+        for slot in &mut self.out.slots {
+            if let Some(last) = slot.defs.last_mut() {
+                slot.value = last.value.take();
+                slot.moved = true;
+                slot.origin = Origin::File {
+                    file: last.file,
+                    line: last.line,
+                };
+            }
+        }
+        if self.opts.override_process {
+            return Ok(());
+        }
+        // The process's variables are few, the files' may be thousands:
+        // walk the environment once rather than look each name up in it.
+        for (name, _) in std::env::vars_os() {
+            let Some(name) = name.to_str() else {
+                continue;
+            };
+            let Some(&i) = self.out.index.get(name) else {
+                continue;
+            };
+            if crate::env_vars::is_key_var(name) {
+                continue;
+            }
+            let Some(value) = self.process_value(name)? else {
+                continue;
             };
             let slot = &mut self.out.slots[i];
-            match from_process {
-                Some(v) => {
-                    slot.value = Some(v);
-                    slot.origin = Origin::Process;
+            if slot.moved {
+                if let Some(last) = slot.defs.last_mut() {
+                    last.value = slot.value.take();
                 }
-                None => {
-                    if let Some(last) = slot.defs.last_mut() {
-                        slot.value = last.value.take();
-                        slot.moved = true;
-                        slot.origin = Origin::File {
-                            file: last.file,
-                            line: last.line,
-                        };
-                    }
-                }
+                slot.moved = false;
             }
+            slot.value = Some(value);
+            slot.origin = Origin::Process;
         }
         Ok(())
     }
@@ -392,4 +405,51 @@ pub(crate) fn read_all(files: &[PathBuf]) -> Result<Vec<(PathBuf, Option<String>
         .iter()
         .map(|f| Ok((f.clone(), crate::fsutil::read_optional(f)?)))
         .collect()
+}
+
+/// A variable's definitions: nearly always one, kept inline (no allocation
+/// per variable; `run` resolves thousands).
+#[derive(Debug, Default)]
+pub(crate) enum Defs {
+    #[default]
+    None,
+    One(Def),
+    Many(Vec<Def>),
+}
+
+impl Defs {
+    pub(crate) fn push(&mut self, def: Def) {
+        *self = match std::mem::take(self) {
+            Defs::None => Defs::One(def),
+            Defs::One(first) => Defs::Many(vec![first, def]),
+            Defs::Many(mut all) => {
+                all.push(def);
+                Defs::Many(all)
+            }
+        };
+    }
+
+    pub(crate) fn as_slice(&self) -> &[Def] {
+        match self {
+            Defs::None => &[],
+            Defs::One(d) => std::slice::from_ref(d),
+            Defs::Many(all) => all,
+        }
+    }
+
+    pub(crate) fn last_mut(&mut self) -> Option<&mut Def> {
+        match self {
+            Defs::None => None,
+            Defs::One(d) => Some(d),
+            Defs::Many(all) => all.last_mut(),
+        }
+    }
+}
+
+impl std::ops::Deref for Defs {
+    type Target = [Def];
+
+    fn deref(&self) -> &[Def] {
+        self.as_slice()
+    }
 }

@@ -191,7 +191,7 @@ impl<'a> Checker<'a> {
     ) {
         let env = res.env.as_str();
         let name = var.name.as_str();
-        let defs = &var.defs;
+        let defs = var.defs.as_slice();
         let last = defs.last().expect("defined");
         let path = |file: usize| res.files[file].as_path();
         // Files that define it (consecutive definitions in one file count once).

@@ -4,13 +4,8 @@ use crate::cli::{CmdResult, Ctx};
 
 pub fn encrypt(ctx: &Ctx) -> CmdResult {
     let sel = ctx.selection()?;
-    let files = if ctx.global.file.is_empty() {
-        vec![ctx.secret_file(&sel.name)?]
-    } else {
-        ctx.global.file.clone()
-    };
     let mut report = Vec::new();
-    for path in files {
+    for path in ctx.files_to_encrypt(&sel.name)? {
         let out = ctx.with_writer(&sel, |w| envsafe::write::encrypt(&path, w))?;
         if let Some(key) = &out.new_key {
             ctx.ui.status(&format!("created a keypair: {key}"));
@@ -40,21 +35,7 @@ pub fn encrypt(ctx: &Ctx) -> CmdResult {
 
 pub fn decrypt(ctx: &Ctx, stdout: bool) -> CmdResult {
     let sel = ctx.selection()?;
-    let files: Vec<_> = if ctx.global.file.is_empty() {
-        ctx.files(&sel.name)?
-            .into_iter()
-            .filter(|f| envsafe::header::file_has_header(f))
-            .collect()
-    } else {
-        ctx.global.file.clone()
-    };
-    if files.is_empty() {
-        return Err(envsafe::Error::NoFiles {
-            env: sel.name,
-            files: vec!["an env file with an envsafe header".into()],
-        }
-        .into());
-    }
+    let files = ctx.files_to_decrypt(&sel.name)?;
     if stdout {
         let mut texts = Vec::new();
         for path in &files {
