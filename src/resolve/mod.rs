@@ -243,6 +243,41 @@ impl Resolution {
         self.var(name)?.value.as_ref()
     }
 
+    /// The values of `names` (all variables when empty), in that order;
+    /// a name that resolved to nothing is an error.
+    pub fn pick<'a>(&'a self, names: &'a [String]) -> Result<Vec<(&'a str, &'a SecretValue)>> {
+        if names.is_empty() {
+            return Ok(self.vars().map(|(name, value, _)| (name, value)).collect());
+        }
+        names
+            .iter()
+            .map(|n| {
+                let value = self.get(n).ok_or_else(|| Error::NotSetInEnv {
+                    env: self.env.clone(),
+                    name: n.clone(),
+                })?;
+                Ok((n.as_str(), value))
+            })
+            .collect()
+    }
+
+    /// Fails on a value no environment variable can hold (a NUL byte),
+    /// naming its file.
+    pub fn check_exportable(&self) -> Result<()> {
+        for (name, value, origin) in self.vars() {
+            if value.expose().contains('\0') {
+                let path = self
+                    .file_of(origin)
+                    .or(self.files.last().map(PathBuf::as_path));
+                return Err(Error::NulInValue {
+                    path: path.unwrap_or(Path::new("")).to_path_buf(),
+                    name: name.to_owned(),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// A file of the environment does not parse (its findings say where).
     pub fn has_syntax_error(&self) -> bool {
         self.syntax_error

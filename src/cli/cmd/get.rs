@@ -25,19 +25,7 @@ pub fn run(ctx: &Ctx, names: &[String], format: Option<Format>, process_wins: bo
             ));
         }
     }
-    let selected: Vec<(&str, &SecretValue)> = if names.is_empty() {
-        res.vars().map(|(name, value, _)| (name, value)).collect()
-    } else {
-        let mut out = Vec::new();
-        for n in names {
-            let v = res.get(n).ok_or_else(|| envsafe::Error::NotSetInEnv {
-                env: res.env.clone(),
-                name: n.clone(),
-            })?;
-            out.push((n.as_str(), v));
-        }
-        out
-    };
+    let selected = res.pick(names)?;
     let format = match (format, ctx.ui.json) {
         (Some(f), _) => f,
         (None, true) => Format::Json,
@@ -48,6 +36,12 @@ pub fn run(ctx: &Ctx, names: &[String], format: Option<Format>, process_wins: bo
         }
         (None, false) => Format::Dotenv,
     };
+    ctx.ui.out_raw(render(format, &selected).expose());
+    Ok(())
+}
+
+/// The values in `format`, as one secret text.
+fn render(format: Format, selected: &[(&str, &SecretValue)]) -> SecretValue {
     let mut text = String::new();
     match format {
         Format::Json => {
@@ -59,7 +53,7 @@ pub fn run(ctx: &Ctx, names: &[String], format: Option<Format>, process_wins: bo
             text.push('\n');
         }
         Format::Dotenv => {
-            for (n, v) in &selected {
+            for (n, v) in selected {
                 text.push_str(&format!(
                     "{n}={}\n",
                     envsafe::dotenv::value::quote(v.expose())
@@ -67,12 +61,10 @@ pub fn run(ctx: &Ctx, names: &[String], format: Option<Format>, process_wins: bo
             }
         }
         Format::Shell => {
-            for (n, v) in &selected {
+            for (n, v) in selected {
                 text.push_str(&format!("export {n}={}\n", shell_quote(v.expose())));
             }
         }
     }
-    let text = SecretValue::new(text);
-    ctx.ui.out_raw(text.expose());
-    Ok(())
+    SecretValue::new(text)
 }

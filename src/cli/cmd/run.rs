@@ -2,7 +2,7 @@
 
 use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use envsafe::resolve::{Origin, Resolution};
 
@@ -77,6 +77,7 @@ pub fn run(ctx: &Ctx, override_process: bool, strict: bool, command: Vec<OsStrin
     let res = ctx.resolve_run(override_process, strict)?;
     warn_left_out(ctx, &res);
     report_findings(ctx, &res, strict)?;
+    res.check_exportable()?;
     let program = command[0].to_string_lossy().into_owned();
     let Some(program_path) = find_program(&command[0]) else {
         return Err(Failure::Exec {
@@ -105,16 +106,6 @@ pub fn run(ctx: &Ctx, override_process: bool, strict: bool, command: Vec<OsStrin
                 .detail(&format!("{name}: from the schema (default / from_file)")),
             Origin::File { .. } => {}
         }
-        if value.expose().contains('\0') {
-            let path = res
-                .file_of(origin)
-                .or(res.files.last().map(PathBuf::as_path));
-            return Err(envsafe::Error::NulInValue {
-                path: path.unwrap_or(Path::new("")).to_path_buf(),
-                name: name.to_owned(),
-            }
-            .into());
-        }
         cmd.env(name, value.expose());
         applied += 1;
     }
@@ -123,8 +114,12 @@ pub fn run(ctx: &Ctx, override_process: bool, strict: bool, command: Vec<OsStrin
         res.env,
         res.files.len() - res.missing.len()
     ));
-    let err = cmd.exec();
-    Err(match err.kind() {
+    Err(exec_failure(&program, &cmd.exec()))
+}
+
+/// Why `exec` failed, as `run` reports it (126/127 like a shell).
+fn exec_failure(program: &str, err: &std::io::Error) -> Failure {
+    match err.kind() {
         std::io::ErrorKind::NotFound => Failure::Exec {
             code: 127,
             message: format!("command not found: {program}"),
@@ -137,5 +132,5 @@ pub fn run(ctx: &Ctx, override_process: bool, strict: bool, command: Vec<OsStrin
             code: 126,
             message: format!("cannot execute {program}: {err}"),
         },
-    })
+    }
 }
