@@ -5,10 +5,10 @@
 //! 2. `--keys-file`, else `.env.keys` next to the env file, else at the root;
 //! 3. (later) the OS keyring; 4. (later) `.envsafe/<env>.age`.
 //!
-//! Sources 3 and 4 slot into [`Source`] and [`KeyLookup::sources`]. The
+//! Sources 3 and 4 slot into `Source` and `KeyLookup::sources`. The
 //! writing side of the same places is [`KeyStore`] (store.rs: the keys file
 //! and its `.gitignore` line today); the per-public-key cache of openers
-//! that reading uses is [`Openers`] (openers.rs).
+//! that reading uses is `Openers` (openers.rs).
 
 mod keys_file;
 mod openers;
