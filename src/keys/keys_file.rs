@@ -88,11 +88,20 @@ pub(super) fn read_entries(
 /// identity file gets the key as one more line.
 pub fn store(path: &Path, env: &str, key: &PrivateKey) -> Result<()> {
     let _lock = DirLock::for_file(path)?;
+    match with_key(path, env, key)? {
+        Some(text) => fsutil::atomic_write(path, text.expose().as_bytes(), Some(PRIVATE_MODE)),
+        None => Ok(()),
+    }
+}
+
+/// The keys file at `path` with `key` added for `env` (see [`store`]);
+/// `None` when it holds the key already. The caller holds the lock.
+pub fn with_key(path: &Path, env: &str, key: &PrivateKey) -> Result<Option<SecretValue>> {
     let existing = fsutil::read_private(path)?;
     let new = key.encode();
     if let Some(text) = existing.as_ref().filter(|t| is_identity_file(t.expose())) {
         if text.expose().lines().any(|l| l.trim() == new.expose()) {
-            return Ok(());
+            return Ok(None);
         }
         let mut out = SecretValue::new(text.expose().to_owned());
         let body = out.expose();
@@ -102,7 +111,7 @@ pub fn store(path: &Path, env: &str, key: &PrivateKey) -> Result<()> {
             key.public(),
             new.expose()
         ));
-        return fsutil::atomic_write(path, out.expose().as_bytes(), Some(PRIVATE_MODE));
+        return Ok(Some(out));
     }
     let mut doc = match existing {
         Some(text) => Document::parse_keys(path, text.expose().to_owned())?,
@@ -120,15 +129,14 @@ pub fn store(path: &Path, env: &str, key: &PrivateKey) -> Result<()> {
     let value = match old {
         Some(old) if !old.expose().is_empty() => {
             if old.expose().split(',').any(|k| k.trim() == new.expose()) {
-                return Ok(());
+                return Ok(None);
             }
             SecretValue::new(format!("{},{}", new.expose(), old.expose()))
         }
         _ => new,
     };
     doc.set_raw(&name, value.expose());
-    let rendered = SecretValue::new(doc.render());
-    fsutil::atomic_write(path, rendered.expose().as_bytes(), Some(PRIVATE_MODE))
+    Ok(Some(SecretValue::new(doc.render())))
 }
 
 /// The lines `.gitignore` needs for envsafe besides the keys file: the
@@ -143,6 +151,19 @@ const TEMP_ENTRIES: [&str; 2] = [".envsafe-tmp-*", crate::edit::JOURNAL_NAME];
 /// journal. A keys file outside the root is left alone. Returns true when
 /// it added the keys file's line.
 pub fn ensure_gitignored(root: &Path, keys_file: &Path) -> Result<bool> {
+    let path = root.join(".gitignore");
+    let _lock = DirLock::for_file(&path)?;
+    let Some((text, added_keys)) = gitignore_with(root, keys_file)? else {
+        return Ok(false);
+    };
+    fsutil::atomic_write(&path, text.as_bytes(), None)?;
+    Ok(added_keys)
+}
+
+/// The `.gitignore` at `root` with the lines [`ensure_gitignored`] adds,
+/// and whether the keys file's line is among them; `None` when nothing is
+/// missing. The caller holds the lock.
+pub fn gitignore_with(root: &Path, keys_file: &Path) -> Result<Option<(String, bool)>> {
     let rel = if root.as_os_str().is_empty() {
         Some(keys_file)
     } else {
@@ -158,7 +179,6 @@ pub fn ensure_gitignored(root: &Path, keys_file: &Path) -> Result<bool> {
             }
         });
     let path = root.join(".gitignore");
-    let _lock = DirLock::for_file(&path)?;
     let text = fsutil::read_optional(&path)?.unwrap_or_default();
     let has = |entry: &str| {
         text.lines().map(str::trim).any(|l| {
@@ -178,7 +198,7 @@ pub fn ensure_gitignored(root: &Path, keys_file: &Path) -> Result<bool> {
     let added_keys = !missing.is_empty();
     missing.extend(TEMP_ENTRIES.into_iter().filter(|e| !has(e)));
     if missing.is_empty() {
-        return Ok(false);
+        return Ok(None);
     }
     let mut out = text;
     if !out.is_empty() && !out.ends_with('\n') {
@@ -189,8 +209,7 @@ pub fn ensure_gitignored(root: &Path, keys_file: &Path) -> Result<bool> {
         out.push_str(entry);
         out.push('\n');
     }
-    fsutil::atomic_write(&path, out.as_bytes(), None)?;
-    Ok(added_keys)
+    Ok(Some((out, added_keys)))
 }
 
 #[cfg(test)]
