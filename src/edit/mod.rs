@@ -1,7 +1,7 @@
 //! Writes of several files as one: a [`Transaction`] locks their
 //! directories, stages new contents, and commits all or none through a
-//! small journal at the project root (`.envsafe-journal`: paths, never
-//! values); after a kill -9, the next command's [`recover`] finishes the
+//! small journal in the git directory (`.git/envsafe-journal`; outside a
+//! repository `<root>/.envsafe-journal`: paths, never values); after a kill -9, the next command's [`recover`] finishes the
 //! commit or rolls it back. `decrypt` of several files uses it
 //! (`write::decrypt_files`); a key rotation stages its env files, the keys
 //! file and envsafe.toml in one.

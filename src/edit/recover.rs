@@ -1,8 +1,15 @@
-//! Recovery of a transaction a kill interrupted: the next command finds
-//! `<root>/.envsafe-journal` and rolls the commit forward (its commit point
-//! was passed) or back (it was not), under the locks of every directory the
-//! journal names. Also the check that keeps a writer from removing the
-//! temporary files a pending journal still needs.
+//! Recovery of a transaction a kill interrupted: the next command finds the
+//! journal and rolls the commit forward (its commit point was passed) or
+//! back (it was not), under the locks of every directory the journal
+//! names. Also the check that keeps a writer from removing the temporary
+//! files a pending journal still needs.
+//!
+//! Where the journal is: in the git directory of the project
+//! (`.git/envsafe-journal`), which no checkout, clone or pull can write;
+//! outside a repository, `<root>/.envsafe-journal`. A journal is untrusted
+//! input all the same: its targets must be canonical paths (no symlinked
+//! directory on the way), inside the project unless it is in the git
+//! directory, its modes plain permission bits (no setuid, setgid, sticky).
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -12,8 +19,11 @@ use super::Crash;
 use crate::error::{Error, Result};
 use crate::fsutil::{self, io_err};
 
-/// The journal's file name, at the project root.
+/// The journal's file name at the project root, outside a repository.
 pub const JOURNAL_NAME: &str = ".envsafe-journal";
+
+/// The journal's file name in the git directory.
+const GIT_JOURNAL_NAME: &str = "envsafe-journal";
 
 /// A journal lists paths only; a larger file is not one.
 const JOURNAL_LIMIT: u64 = 1 << 20;
@@ -31,9 +41,80 @@ pub enum Recovered {
     RolledForward,
 }
 
-/// The journal of the transactions rooted at `root`.
+/// The journal of the transactions rooted at `root`: in the git directory
+/// of the repository `root` is in (the usual case costs one `stat`), else
+/// at the root.
 pub(crate) fn journal_path(root: &Path) -> PathBuf {
-    root.join(JOURNAL_NAME)
+    match git_dir(root) {
+        Some(dir) => dir.join(GIT_JOURNAL_NAME),
+        None => root.join(JOURNAL_NAME),
+    }
+}
+
+/// The git directory of the repository `root` is in: `.git` at the root or
+/// above it (a directory, or a worktree's `gitdir:` file).
+fn git_dir(root: &Path) -> Option<PathBuf> {
+    let at = |dir: &Path| -> Option<PathBuf> {
+        let dot_git = dir.join(".git");
+        let meta = fs::metadata(&dot_git).ok()?;
+        if meta.is_dir() {
+            return Some(dot_git);
+        }
+        let text = fs::read_to_string(&dot_git).ok()?;
+        let linked = Path::new(text.strip_prefix("gitdir:")?.trim());
+        let linked = dir.join(linked);
+        linked.is_dir().then_some(linked)
+    };
+    if let Some(found) = at(root) {
+        return Some(found);
+    }
+    let dir = if root.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        root
+    };
+    let canonical = fs::canonicalize(dir).ok()?;
+    canonical.ancestors().skip(1).find_map(at)
+}
+
+/// Whether the journal at `path` lives in a git directory (written only by
+/// envsafe, never by a checkout).
+fn in_git_dir(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n == GIT_JOURNAL_NAME)
+}
+
+/// Refuses an entry a hostile journal could use: a target whose directory
+/// is not canonical (a symlink on the way), one outside `root` when the
+/// journal is not in the git directory, a mode with more than permission
+/// bits.
+fn check_entry(journal: &Path, root_dir: &Path, entry: &Entry) -> Result<()> {
+    if entry.mode & !0o777 != 0 {
+        return Err(unusable(
+            journal,
+            format!(
+                "mode {:o} for {} has more than permission bits",
+                entry.mode,
+                entry.target.display()
+            ),
+        ));
+    }
+    let dir = entry.dir();
+    if dir.exists() && fs::canonicalize(dir).ok().as_deref() != Some(dir) {
+        return Err(unusable(
+            journal,
+            format!(
+                "{} is not a canonical path (a symlink on the way)",
+                entry.target.display()
+            ),
+        ));
+    }
+    if !in_git_dir(journal) && !dir.starts_with(root_dir) {
+        return Err(unusable(
+            journal,
+            format!("{} is outside the project", entry.target.display()),
+        ));
+    }
+    Ok(())
 }
 
 fn unusable(path: &Path, problem: impl Into<String>) -> Error {
@@ -90,17 +171,33 @@ pub fn recover(root: &Path) -> Result<Recovered> {
     let Some(mut journal) = read(&path)? else {
         return Ok(Recovered::Nothing);
     };
-    let root_dir = fsutil::parent_dir(&path);
-    let root_dir = fs::canonicalize(&root_dir).map_err(io_err(&root_dir))?;
+    let root_dir = if root.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        root
+    };
+    let root_dir = fs::canonicalize(root_dir).map_err(io_err(root_dir))?;
+    for entry in &journal.entries {
+        check_entry(&path, &root_dir, entry)?;
+    }
+    // The journal's directory is locked as the commit that wrote it did.
+    let journal_dir = fsutil::parent_dir(&path);
+    let journal_dir = fs::canonicalize(&journal_dir).map_err(io_err(&journal_dir))?;
     loop {
-        let dirs = dirs(&root_dir, &journal);
+        let dirs = dirs(&journal_dir, &journal);
         let locks = fsutil::lock_dirs(dirs.clone())?;
         // Another process may have finished it meanwhile (or, rarely,
         // finished it and lost another one whose directories differ).
         let Some(now) = read(&path)? else {
             return Ok(Recovered::Nothing);
         };
-        if self::dirs(&root_dir, &now).iter().all(|d| dirs.contains(d)) {
+        if self::dirs(&journal_dir, &now)
+            .iter()
+            .all(|d| dirs.contains(d))
+        {
+            for entry in &now.entries {
+                check_entry(&path, &root_dir, entry)?;
+            }
             let done = finish(&path, &now);
             drop(locks);
             return done;
@@ -160,9 +257,10 @@ fn finish(path: &Path, journal: &Journal) -> Result<Recovered> {
 }
 
 /// Renames one temporary file over its target, unless the interrupted
-/// commit already did (then its mode is set, in case the kill came first).
+/// commit already did. (Killed between the rename and the mode change, the
+/// target keeps the temporary file's 0600: stricter, and left so, since a
+/// journal is not trusted to change the mode of a file it did not write.)
 fn roll_forward(entry: &Entry) -> Result<()> {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let temp = entry.temp();
     match fs::symlink_metadata(&temp) {
         Ok(meta) if meta.file_type().is_file() => {
@@ -173,15 +271,7 @@ fn roll_forward(entry: &Entry) -> Result<()> {
             path: temp,
             what: "not a file envsafe wrote",
         }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            match fs::symlink_metadata(&entry.target) {
-                Ok(meta) if meta.file_type().is_file() && meta.mode() & 0o7777 != entry.mode => {
-                    fs::set_permissions(&entry.target, fs::Permissions::from_mode(entry.mode))
-                        .map_err(io_err(&entry.target))
-                }
-                _ => Ok(()),
-            }
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(source) => Err(Error::Io { path: temp, source }),
     }
 }
@@ -195,14 +285,21 @@ pub(crate) fn refuse_pending(dir: &Path) -> Result<()> {
     let Ok(dir) = fs::canonicalize(dir) else {
         return Ok(());
     };
+    // The journals `recover` would act on for a project rooted here or
+    // above (never a journal a checkout holds inside a repository).
+    let mut seen = Vec::new();
     for above in dir.ancestors() {
-        let path = above.join(JOURNAL_NAME);
+        let path = journal_path(above);
+        if seen.contains(&path) {
+            continue;
+        }
         // One that cannot be read is `recover`'s error, in its own project.
         if let Ok(Some(journal)) = read(&path) {
             if journal.entries.iter().any(|e| e.dir() == dir) {
                 return Err(Error::PendingJournal { dir, journal: path });
             }
         }
+        seen.push(path);
     }
     Ok(())
 }

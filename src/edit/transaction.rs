@@ -19,7 +19,7 @@ use crate::fsutil::{self, io_err, DirLock, PRIVATE_MODE};
 /// contents, [`commit`](Self::commit) writes them. Dropped uncommitted, it
 /// writes nothing.
 pub struct Transaction {
-    /// `<root>/.envsafe-journal`.
+    /// The journal (`recover::journal_path`).
     journal: PathBuf,
     /// The directories locked (canonical), and their locks.
     locked: Vec<PathBuf>,

@@ -40,7 +40,9 @@ pub fn kind_of(path: &str, text: &str) -> FileKind {
     if name == ".env.keys" || name.ends_with(".keys") || name.contains(".keys.") {
         return FileKind::Keys;
     }
-    if name.starts_with(crate::fsutil::TEMP_PREFIX) {
+    // A journal of an interrupted write (an older envsafe kept it at the
+    // root) is never committed: a teammate's envsafe would act on it.
+    if name.starts_with(crate::fsutil::TEMP_PREFIX) || name == crate::edit::JOURNAL_NAME {
         return FileKind::Temp;
     }
     if name == ".envrc" {

@@ -97,25 +97,27 @@ pub(crate) fn header(
                 }
             }
         }
-        None => {
-            if let Some(e) = doc.entries().find(|e| e.sealed().is_some()) {
-                findings.push(
-                    Finding::new(
-                        Severity::Error,
-                        env,
-                        e.name,
-                        Code::NoHeader,
-                        "is encrypted in a file without an envsafe header",
-                    )
-                    .at(path, e.line)
-                    .help(Some(
-                        "restore the `#@envsafe public-key=…` header line from git history".into(),
-                    )),
-                );
-            }
-        }
+        None => findings.extend(no_header(env, path, doc)),
     }
     Ok((head, findings))
+}
+
+/// The finding for sealed values in a file without a (usable) header.
+pub(crate) fn no_header(env: &str, path: &Path, doc: &Document) -> Option<Finding> {
+    let e = doc.entries().find(|e| e.sealed().is_some())?;
+    Some(
+        Finding::new(
+            Severity::Error,
+            env,
+            e.name,
+            Code::NoHeader,
+            "is encrypted in a file without an envsafe header",
+        )
+        .at(path, e.line)
+        .help(Some(
+            "restore the `#@envsafe public-key=…` header line from git history".into(),
+        )),
+    )
 }
 
 /// The finding for a malformed header line.

@@ -117,6 +117,9 @@ impl<'a> Reader<'a> {
             Err(err) if self.report() => {
                 let finding = file_checks::bad_header(self.env, path, &doc, &err);
                 self.out.findings.push(finding);
+                // Its sealed values have no usable header either.
+                let no_header = file_checks::no_header(self.env, path, &doc);
+                self.out.findings.extend(no_header);
                 None
             }
             Err(err) => return Err(err),

@@ -255,3 +255,44 @@ fn a_swapped_header_key_and_temporary_files_are_blocked() {
         vec!["error: sub/.envsafe-tmp-Zz9: an envsafe temporary file is staged (a killed write left it; it may hold plaintext) [temp-file]".to_string()]
     );
 }
+
+/// A journal of an interrupted write is never committed: a teammate's
+/// envsafe would act on it.
+#[test]
+fn a_journal_is_refused_like_a_temporary_file() {
+    let p = hooked();
+    p.envsafe(&["init"]).assert().success();
+    first_commit(&p);
+    p.write_private(".envsafe-journal", "envsafe-journal 1\nend\n");
+    assert!(git(&p, &["add", "-f", ".envsafe-journal"]).status.success());
+    assert_eq!(
+        findings(&p),
+        vec!["error: .envsafe-journal: an envsafe temporary file is staged (a killed write left it; it may hold plaintext) [temp-file]".to_string()]
+    );
+}
+
+/// A sealed value under a malformed header, in a file no environment
+/// lists, is reported as sealed without a usable header (and the header).
+#[test]
+fn a_sealed_value_under_a_broken_header_is_refused() {
+    let p = hooked();
+    p.envsafe(&["init"]).assert().success();
+    p.envsafe(&["set", "DB_PASSWORD"])
+        .write_stdin("hunter2-hunter2")
+        .assert()
+        .success();
+    first_commit(&p);
+    let sealed = p.sealed_value(".env", "DB_PASSWORD");
+    p.write(
+        "cfg/.env.staging",
+        &format!("#@envsafe public-key=age1bogus env=staging\nDB_PASSWORD=\"{sealed}\"\n"),
+    );
+    add(&p, "cfg/.env.staging");
+    let f = findings(&p);
+    assert!(
+        f.iter().any(|l| l.starts_with("error: cfg/.env.staging:2 DB_PASSWORD: is encrypted in a file without an envsafe header [no-header]")),
+        "{f:?}"
+    );
+    let out = commit(&p, "broken header");
+    assert_eq!(out.status.code(), Some(1), "{}", err(&out));
+}

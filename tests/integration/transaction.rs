@@ -9,7 +9,11 @@ use std::time::Instant;
 
 use crate::support::{stdout, Project};
 
-const JOURNAL: &str = ".envsafe-journal";
+/// The journal of a project in a git repository: in the git directory,
+/// where no checkout can put one.
+const JOURNAL: &str = ".git/envsafe-journal";
+/// Outside a repository: at the project root.
+const ROOT_JOURNAL: &str = ".envsafe-journal";
 const FILES: [&str; 2] = [".env", ".env.local"];
 
 /// A project whose one environment loads two encrypted files, and the
@@ -70,9 +74,10 @@ fn assert_whole(p: &Project, old: &[Vec<u8>], new: &[Vec<u8>], what: &str) -> bo
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".envsafe-tmp-") || n == JOURNAL)
+        .filter(|n| n.starts_with(".envsafe-tmp-") || n == ROOT_JOURNAL)
         .collect();
     assert!(left.is_empty(), "{what}: left behind: {left:?}");
+    assert!(!p.file(JOURNAL).exists(), "{what}: the journal is left");
     now == new
 }
 
@@ -212,7 +217,7 @@ fn a_journal_envsafe_cannot_use_is_an_error_and_is_kept() {
     p.write_private(JOURNAL, "{\"files\": [\".env\"]}\n");
     for args in [&["ls"][..], &["get", "X"], &["set", "X", "1"]] {
         p.envsafe(args).assert().code(1).stdout("").stderr(
-            "error: .envsafe-journal: not a usable envsafe journal: line 1: not an envsafe journal\n\
+            "error: .git/envsafe-journal: not a usable envsafe journal: line 1: not an envsafe journal\n\
              help: a write of several files was interrupted, or this file is not envsafe's: \
              check that the files it names hold what you expect (restore any from git), \
              then delete it\n",
@@ -229,7 +234,7 @@ fn a_write_under_another_projects_pending_journal_waits_for_it() {
     p.write("inner/.envsafe-tmp-killed", "A=new\n");
     let root = std::fs::canonicalize(p.path()).unwrap();
     p.write_private(
-        JOURNAL,
+        ROOT_JOURNAL,
         &format!(
             "envsafe-journal 1\nwrite 644 .envsafe-tmp-killed {}\nend\ncommit\n",
             root.join("inner/.env").display()
@@ -244,15 +249,112 @@ fn a_write_under_another_projects_pending_journal_waits_for_it() {
             "error: {}: a write of several files here was interrupted and is not finished (journal {})\n\
              help: run any envsafe command in {} first: it finishes the interrupted write\n",
             root.join("inner").display(),
-            root.join(JOURNAL).display(),
+            root.join(ROOT_JOURNAL).display(),
             root.display(),
         ));
     assert_eq!(p.read("inner/.env"), "A=old\n");
     p.envsafe(&["ls"]).assert().success();
     assert_eq!(p.read("inner/.env"), "A=new\n");
-    assert!(!p.file(JOURNAL).exists());
+    assert!(!p.file(ROOT_JOURNAL).exists());
     p.envsafe(&["-C", "inner", "set", "--plain", "B", "1"])
         .assert()
         .success();
     assert_eq!(p.read("inner/.env"), "A=new\nB=1\n");
+}
+
+/// A journal in the checkout (committed by someone, or left by an older
+/// envsafe) is not the project's journal: in a repository the journal
+/// lives in the git directory, which no clone or pull writes.
+#[test]
+fn a_journal_committed_to_the_repository_is_never_acted_on() {
+    let p = Project::new();
+    p.envsafe(&["init"]).assert().success();
+    p.envsafe(&["set", "--plain", "PORT", "8080"])
+        .assert()
+        .success();
+    let before = p.snapshot();
+    // What a hostile repository would ship: a committed-looking journal
+    // that swaps envsafe.toml, and one file outside the project.
+    let root = std::fs::canonicalize(p.path()).unwrap();
+    p.write(
+        ".envsafe-tmp-a",
+        "[environments.development]\npublic_key = \"age1attacker\"\n",
+    );
+    p.write(
+        ROOT_JOURNAL,
+        &format!(
+            "envsafe-journal 1\nwrite 644 .envsafe-tmp-a {}\nwrite 6777 .envsafe-tmp-b {}\nend\ncommit\n",
+            root.join("envsafe.toml").display(),
+            root.parent().unwrap().join("outside").display()
+        ),
+    );
+    for mode in [0o644, 0o600] {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(p.file(ROOT_JOURNAL), std::fs::Permissions::from_mode(mode))
+            .unwrap();
+        assert_eq!(stdout(&mut p.envsafe(&["get", "PORT"])), "8080\n");
+        p.envsafe(&["ls"]).assert().success();
+    }
+    // Nor does it hold up a write.
+    p.envsafe(&["set", "--plain", "PORT", "8080"])
+        .assert()
+        .success();
+    let after: Vec<_> = p
+        .snapshot()
+        .into_iter()
+        .filter(|(path, _)| !path.to_string_lossy().contains("envsafe-"))
+        .collect();
+    let before: Vec<_> = before
+        .into_iter()
+        .filter(|(path, _)| !path.to_string_lossy().contains("envsafe-"))
+        .collect();
+    assert_eq!(after, before, "nothing changed");
+}
+
+/// Outside a repository the journal is at the root, where anyone who
+/// ships the directory could put one: its targets must stay inside the
+/// project, on canonical paths, with plain permission bits.
+#[test]
+fn a_planted_journal_cannot_reach_outside_the_project_or_set_odd_modes() {
+    let p = Project::bare_dir();
+    p.write("proj/.env", "A=1\n");
+    p.write("outside.txt", "mine\n");
+    p.write("proj/.envsafe-tmp-x", "owned\n");
+    let root = std::fs::canonicalize(p.path()).unwrap();
+    std::os::unix::fs::symlink(&root, p.file("proj/up")).unwrap();
+    let cases = [
+        (
+            format!(
+                "write 644 .envsafe-tmp-x {}",
+                root.join("outside.txt").display()
+            ),
+            "is outside the project",
+        ),
+        (
+            format!(
+                "write 644 .envsafe-tmp-x {}",
+                root.join("proj/up/outside.txt").display()
+            ),
+            "is not a canonical path",
+        ),
+        (
+            format!(
+                "write 4755 .envsafe-tmp-x {}",
+                root.join("proj/.env").display()
+            ),
+            "has more than permission bits",
+        ),
+    ];
+    for (line, why) in cases {
+        p.write_private(
+            "proj/.envsafe-journal",
+            &format!("envsafe-journal 1\n{line}\nend\ncommit\n"),
+        );
+        let out = p.envsafe(&["-C", "proj", "ls"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(why), "{why}: {err}");
+        assert_eq!(p.read("outside.txt"), "mine\n");
+        assert_eq!(p.read("proj/.env"), "A=1\n");
+    }
 }
