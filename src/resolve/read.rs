@@ -278,16 +278,22 @@ impl<'a> Reader<'a> {
     }
 
     /// The process's value of `name`, where it wins (unless
-    /// `override_process`). Ciphertext there (compose's `env_file: .env`
-    /// loading the sealed file as is) is never passed on.
+    /// `override_process`).
     pub(crate) fn process_value(&mut self, name: &str) -> Result<Option<SecretValue>> {
         if self.opts.override_process {
             return Ok(None);
         }
-        let Some(v) = std::env::var_os(name) else {
-            return Ok(None);
-        };
-        let v = SecretValue::new(v.to_string_lossy().into_owned());
+        match std::env::var_os(name) {
+            Some(raw) => self.accept_process(name, &raw),
+            None => Ok(None),
+        }
+    }
+
+    /// `raw`, the process's value of `name`, as a value. Ciphertext there
+    /// (compose's `env_file: .env` loading the sealed file as is) is never
+    /// passed on.
+    fn accept_process(&mut self, name: &str, raw: &std::ffi::OsStr) -> Result<Option<SecretValue>> {
+        let v = SecretValue::new(raw.to_string_lossy().into_owned());
         if let Some(kind) = envelope::ciphertext_kind(v.expose()) {
             let err = Error::Ciphertext {
                 place: "the process environment: ".into(),
@@ -302,19 +308,35 @@ impl<'a> Reader<'a> {
         Ok(Some(v))
     }
 
+    /// The process's variables that the files also set (key variables
+    /// never): their slots and values. The process's variables are few,
+    /// the files' may be thousands: the environment is walked once rather
+    /// than searched for each name.
+    /// In file order.
+    fn process_overlap(&self) -> Vec<(usize, std::ffi::OsString)> {
+        let mut overlap: Vec<_> = std::env::vars_os()
+            .filter_map(|(name, value)| {
+                let name = name.to_str()?;
+                let &i = self.out.index.get(name)?;
+                (!crate::env_vars::is_key_var(name)).then_some((i, value))
+            })
+            .collect();
+        overlap.sort_unstable_by_key(|(i, _)| *i);
+        overlap
+    }
+
     /// Names the process sets to another value than the files (for `get`:
     /// plain `run` would pass the process's).
     pub(crate) fn note_shadowed(&mut self) {
         if !self.opts.override_process {
             return;
         }
-        for slot in &self.out.slots {
+        for (i, raw) in self.process_overlap() {
+            let slot = &self.out.slots[i];
             let Some(file_value) = slot.defs.last().and_then(|d| d.value.as_ref()) else {
                 continue;
             };
-            if std::env::var_os(&slot.name)
-                .is_some_and(|v| v.as_encoded_bytes() != file_value.expose().as_bytes())
-            {
+            if raw.as_encoded_bytes() != file_value.expose().as_bytes() {
                 self.out.shadowed_by_process.push(slot.name.clone());
             }
         }
@@ -336,19 +358,9 @@ impl<'a> Reader<'a> {
         if self.opts.override_process {
             return Ok(());
         }
-        // The process's variables are few, the files' may be thousands:
-        // walk the environment once rather than look each name up in it.
-        for (name, _) in std::env::vars_os() {
-            let Some(name) = name.to_str() else {
-                continue;
-            };
-            let Some(&i) = self.out.index.get(name) else {
-                continue;
-            };
-            if crate::env_vars::is_key_var(name) {
-                continue;
-            }
-            let Some(value) = self.process_value(name)? else {
+        for (i, raw) in self.process_overlap() {
+            let name = self.out.slots[i].name.clone();
+            let Some(value) = self.accept_process(&name, &raw)? else {
                 continue;
             };
             let slot = &mut self.out.slots[i];
