@@ -23,10 +23,12 @@ fn is_header_line(line: &str) -> bool {
 }
 
 /// Whether the file at `path` has a header, reading only its start
-/// (choosing a target file must not parse 10,000 values).
+/// (choosing a target file must not parse 10,000 values). Opened as every
+/// read is (`fsutil::open_regular`): a FIFO or device is no env file with
+/// a header, and never blocks the command.
 pub fn file_has_header(path: &std::path::Path) -> bool {
     use std::io::Read;
-    let Ok(f) = std::fs::File::open(path) else {
+    let Ok(Some(f)) = crate::fsutil::open_regular(path) else {
         return false;
     };
     let mut head = Vec::new();

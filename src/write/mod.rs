@@ -282,9 +282,14 @@ pub fn set(
     let mut done = ws.with_writer(&sel, |w| set_var(&files, name, value, opts, w))?;
     if ws.files.is_empty() {
         if let Some(at) = files.iter().position(|f| *f == done.path) {
+            // Advisory, after the write: a later file that cannot be read
+            // is `run`'s error to report, not a failure of this `set`.
             for later in &files[at + 1..] {
-                let names = crate::project::names_in(std::slice::from_ref(later))?;
-                if names.iter().any(|n| n == name) {
+                let Ok(Some(text)) = fsutil::read_optional(later) else {
+                    continue;
+                };
+                let sets_it = Document::parse(later, text).is_ok_and(|d| d.get(name).is_some());
+                if sets_it {
                     done.shadowed_by.push(later.clone());
                 }
             }

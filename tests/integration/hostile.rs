@@ -297,3 +297,36 @@ fn fuzzer_findings_stay_fixed() {
         );
     }
 }
+
+/// Choosing the file a write goes to looks at each file's first lines: a
+/// FIFO among the environment's files is never waited on; reading the
+/// environment refuses it.
+#[test]
+fn a_fifo_among_the_files_never_hangs_a_write() {
+    let p = Project::new();
+    p.write(
+        "envsafe.toml",
+        "[environments.development]\nfiles = [\".env\", \".env.local\"]\n",
+    );
+    assert!(std::process::Command::new("mkfifo")
+        .arg(p.file(".env.local"))
+        .status()
+        .unwrap()
+        .success());
+    p.envsafe(&["set", "A_TOKEN", "1"])
+        .timeout(LIMIT)
+        .assert()
+        .success();
+    assert!(p.read(".env").contains("A_TOKEN=\"envsafe:v1:"));
+    p.envsafe(&["decrypt", "--stdout"])
+        .timeout(LIMIT)
+        .assert()
+        .success();
+    p.envsafe(&["get", "A_TOKEN"])
+        .timeout(LIMIT)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "is a FIFO (named pipe), not a regular file",
+        ));
+}
