@@ -54,18 +54,7 @@ pub(crate) fn journal_path(root: &Path) -> PathBuf {
 /// The git directory of the repository `root` is in: `.git` at the root or
 /// above it (a directory, or a worktree's `gitdir:` file).
 fn git_dir(root: &Path) -> Option<PathBuf> {
-    let at = |dir: &Path| -> Option<PathBuf> {
-        let dot_git = dir.join(".git");
-        let meta = fs::metadata(&dot_git).ok()?;
-        if meta.is_dir() {
-            return Some(dot_git);
-        }
-        let text = fs::read_to_string(&dot_git).ok()?;
-        let linked = Path::new(text.strip_prefix("gitdir:")?.trim());
-        let linked = dir.join(linked);
-        linked.is_dir().then_some(linked)
-    };
-    if let Some(found) = at(root) {
+    if let Some(found) = git_dir_at(root) {
         return Some(found);
     }
     let dir = if root.as_os_str().is_empty() {
@@ -74,7 +63,21 @@ fn git_dir(root: &Path) -> Option<PathBuf> {
         root
     };
     let canonical = fs::canonicalize(dir).ok()?;
-    canonical.ancestors().skip(1).find_map(at)
+    canonical.ancestors().skip(1).find_map(git_dir_at)
+}
+
+/// The git directory whose `.git` is in `dir` itself: a directory, or a
+/// worktree's `gitdir:` file.
+fn git_dir_at(dir: &Path) -> Option<PathBuf> {
+    let dot_git = dir.join(".git");
+    let meta = fs::metadata(&dot_git).ok()?;
+    if meta.is_dir() {
+        return Some(dot_git);
+    }
+    let text = fs::read_to_string(&dot_git).ok()?;
+    let linked = Path::new(text.strip_prefix("gitdir:")?.trim());
+    let linked = dir.join(linked);
+    linked.is_dir().then_some(linked)
 }
 
 /// Whether the journal at `path` lives in a git directory (written only by
@@ -286,20 +289,30 @@ pub(crate) fn refuse_pending(dir: &Path) -> Result<()> {
         return Ok(());
     };
     // The journals `recover` would act on for a project rooted here or
-    // above (never a journal a checkout holds inside a repository).
-    let mut seen = Vec::new();
-    for above in dir.ancestors() {
-        let path = journal_path(above);
-        if seen.contains(&path) {
-            continue;
+    // above (never a journal a checkout holds inside a repository): each
+    // level's `journal_path`, found in one walk (one `stat` per level).
+    let levels: Vec<&Path> = dir.ancestors().collect();
+    let mut nearest_git: Option<PathBuf> = None;
+    let mut journals: Vec<PathBuf> = Vec::new();
+    for above in levels.iter().rev() {
+        if let Some(found) = git_dir_at(above) {
+            nearest_git = Some(found);
         }
+        let path = match &nearest_git {
+            Some(git) => git.join(GIT_JOURNAL_NAME),
+            None => above.join(JOURNAL_NAME),
+        };
+        if !journals.contains(&path) {
+            journals.push(path);
+        }
+    }
+    for path in journals {
         // One that cannot be read is `recover`'s error, in its own project.
         if let Ok(Some(journal)) = read(&path) {
             if journal.entries.iter().any(|e| e.dir() == dir) {
                 return Err(Error::PendingJournal { dir, journal: path });
             }
         }
-        seen.push(path);
     }
     Ok(())
 }

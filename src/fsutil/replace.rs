@@ -129,7 +129,12 @@ pub(crate) fn sync_dir(dir: &Path) {
 pub fn atomic_write(path: &Path, contents: &[u8], mode: Option<u32>) -> Result<()> {
     let _lock = DirLock::for_file(path)?;
     let target = write_target(path)?;
-    let _target_lock = DirLock::for_file(&target)?;
+    // A symlink written through: its target's directory is locked too.
+    let _target_lock = if target != path {
+        Some(DirLock::for_file(&target)?)
+    } else {
+        None
+    };
     let dir = parent_dir(&target);
     remove_stale_temps(&dir)?;
     if target != path {

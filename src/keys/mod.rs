@@ -50,6 +50,13 @@ impl Source {
     }
 }
 
+/// The keys held for an environment ([`KeyLookup::held_keys`]).
+#[derive(Debug, Default)]
+pub struct HeldKeys {
+    pub named: Vec<PrivateKey>,
+    pub generic: Vec<PrivateKey>,
+}
+
 /// Where to look; built once per command.
 #[derive(Debug, Clone)]
 pub struct KeyLookup {
@@ -85,15 +92,20 @@ impl KeyLookup {
     /// zero-config writer refuses to seal to a header that none of them
     /// belongs to (DESIGN §2).
     pub fn held_for(&self, env: &str, env_file: &Path) -> Result<Vec<PrivateKey>> {
-        Ok(parse_all(&self.held(env, env_file)?.named))
+        Ok(self.held_keys(env, env_file)?.named)
     }
 
-    /// Every other key a lookup for `env` would try: `ENVSAFE_PRIVATE_KEY`,
-    /// a keys file's `ENVSAFE_PRIVATE_KEY`, an age identity file. Which
-    /// environment they belong to is not said; a writer proves it by opening
-    /// a value of the file.
-    pub fn held_generic(&self, env: &str, env_file: &Path) -> Result<Vec<PrivateKey>> {
-        Ok(parse_all(&self.held(env, env_file)?.generic))
+    /// Both kinds of key held, from one read of each source: `named` as
+    /// [`held_for`](Self::held_for); `generic`, every other key a lookup for
+    /// `env` would try (`ENVSAFE_PRIVATE_KEY`, a keys file's
+    /// `ENVSAFE_PRIVATE_KEY`, an age identity file), whose environment is
+    /// not said: a writer proves it by opening a value of the file.
+    pub fn held_keys(&self, env: &str, env_file: &Path) -> Result<HeldKeys> {
+        let held = self.held(env, env_file)?;
+        Ok(HeldKeys {
+            named: parse_all(&held.named),
+            generic: parse_all(&held.generic),
+        })
     }
 
     /// The keys every source holds for `env`, named for it or not.

@@ -67,12 +67,15 @@ pub fn file_env(doc: &Document, header: Option<&Header>, ctx: &WriteCtx<'_>) -> 
         };
     }
     Ok(named
-        .or_else(|| {
-            doc.path()
-                .file_name()
-                .and_then(|n| crate::config::env_from_file_name(&n.to_string_lossy()))
-        })
+        .or_else(|| env_of_name(doc))
         .unwrap_or_else(|| ctx.env.to_owned()))
+}
+
+/// The environment the file's name says (`.env.production` → production).
+fn env_of_name(doc: &Document) -> Option<String> {
+    doc.path()
+        .file_name()
+        .and_then(|n| crate::config::env_from_file_name(&n.to_string_lossy()))
 }
 
 /// Checks that `header`'s key may be sealed to. With environments in
@@ -101,15 +104,22 @@ pub fn trust_header(doc: &Document, header: &Header, env: &str, ctx: &WriteCtx<'
             return Ok(());
         }
     }
-    let mut envs = vec![env.to_owned(), ctx.env.to_owned()];
-    envs.extend(
-        doc.path()
-            .file_name()
-            .and_then(|n| crate::config::env_from_file_name(&n.to_string_lossy())),
-    );
-    envs.dedup();
-    for e in &envs {
-        let held = ctx.keys.held_for(e, doc.path())?;
+    let mut envs = vec![env.to_owned()];
+    for e in [Some(ctx.env.to_owned()), env_of_name(doc)]
+        .into_iter()
+        .flatten()
+    {
+        if !envs.contains(&e) {
+            envs.push(e);
+        }
+    }
+    let mut generic = Vec::new();
+    for (i, e) in envs.iter().enumerate() {
+        let keys = ctx.keys.held_keys(e, doc.path())?;
+        if i == 0 {
+            generic = keys.generic;
+        }
+        let held = keys.named;
         if !held.is_empty() {
             if held.iter().any(|k| k.public() == header.public_key) {
                 return Ok(());
@@ -126,7 +136,7 @@ pub fn trust_header(doc: &Document, header: &Header, env: &str, ctx: &WriteCtx<'
     // file is this file's key.
     if let Some(e) = doc.entries().find(|e| e.sealed().is_some()) {
         let sealed = e.sealed().unwrap_or_default();
-        for key in ctx.keys.held_generic(env, doc.path())? {
+        for key in generic {
             let public = key.public();
             if public != header.public_key
                 && crate::crypto::Opener::with_public(key, public)
@@ -161,8 +171,8 @@ fn mismatch(
 
 /// Everything a writer checks on the document it is about to change; the
 /// header (if any, trusted) and the environment the file is for.
+/// (`write::open` has refused a keys file as target before reading it.)
 pub fn prepare(doc: &Document, ctx: &WriteCtx<'_>) -> Result<(Option<Header>, String)> {
-    refuse_keys_target(doc.path(), ctx)?;
     refuse_key_material(doc)?;
     let header = header::find(doc)?;
     let env = file_env(doc, header.as_ref(), ctx)?;
