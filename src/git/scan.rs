@@ -204,31 +204,38 @@ fn current_secrets(
                     .get(file)
                     .cloned()
                     .or_else(|| crate::fsutil::read_optional(&top.join(file)).ok().flatten());
+                // HEAD's text, when it differs (an unchanged file is opened once).
+                let head = head_text(file).filter(|h| current.as_ref() != Some(h));
                 texts.extend(current.map(|t| (env.clone(), file.clone(), t)));
-                texts.extend(head_text(file).map(|t| (env.clone(), file.clone(), t)));
+                texts.extend(head.map(|t| (env.clone(), file.clone(), t)));
             }
         }
-        for s in staged.iter().filter(|s| owner(projects, &s.path) == p) {
+        // Unlisted env files' HEAD texts (the listed ones' are above).
+        for s in staged
+            .iter()
+            .filter(|s| owner(projects, &s.path) == p && project.listed(&s.path).is_empty())
+        {
             let Some(text) = s.head_id.and_then(blob_text) else {
                 continue;
             };
             if blob::kind_of(&s.path, &text) == FileKind::Env {
-                let env = project
-                    .listed(&s.path)
-                    .pop()
-                    .unwrap_or_else(|| "development".into());
-                texts.push((env, s.path.clone(), text));
+                texts.push(("development".into(), s.path.clone(), text));
             }
         }
-        for (env, file, text) in texts {
-            let path = PathBuf::from(&file);
-            let Ok(doc) = Document::parse(&path, text) else {
+        // One opener cache per environment: its key is looked up once.
+        let mut openers: BTreeMap<String, Openers<'_>> = BTreeMap::new();
+        for (env, file, text) in texts.iter_mut() {
+            let env: &String = env;
+            let path = PathBuf::from(&*file);
+            let Ok(doc) = Document::parse(&path, std::mem::take(text)) else {
                 continue;
             };
             let Ok(header) = crate::header::find(&doc) else {
                 continue;
             };
-            let mut openers = Openers::new(&keys, &env);
+            let openers = openers
+                .entry(env.clone())
+                .or_insert_with(|| Openers::new(&keys, env));
             for e in doc.entries() {
                 if let Some(sealed) = e.sealed() {
                     match openers.open_entry(&path, header.as_ref(), &e, sealed) {

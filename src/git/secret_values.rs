@@ -25,14 +25,22 @@ impl SecretValues {
     /// `values`: (environment, variable, value). Short and repeated values
     /// are dropped.
     pub fn new(values: Vec<(String, String, SecretValue)>) -> Self {
+        // The first of equal values is kept (a set: thousands of values
+        // must not cost a comparison with every value kept before).
+        let keep: Vec<bool> = {
+            let mut seen = std::collections::HashSet::new();
+            values
+                .iter()
+                .map(|(_, _, v)| v.expose().len() >= MIN_LEN && seen.insert(v.expose()))
+                .collect()
+        };
         let mut owners = Vec::new();
         let mut patterns: Vec<SecretValue> = Vec::new();
-        for (env, name, value) in values {
-            if value.expose().len() < MIN_LEN || patterns.contains(&value) {
-                continue;
+        for ((env, name, value), keep) in values.into_iter().zip(keep) {
+            if keep {
+                owners.push((env, name));
+                patterns.push(value);
             }
-            owners.push((env, name));
-            patterns.push(value);
         }
         let matcher = if patterns.is_empty() {
             None
