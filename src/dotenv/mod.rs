@@ -136,7 +136,7 @@ pub fn leading_comments(text: &str) -> impl Iterator<Item = (usize, &str)> {
 }
 
 /// Splits `text` into lines at `\r\n`, `\r` or `\n` (1-based numbers).
-fn physical_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+pub(crate) fn physical_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
     let mut rest = Some(text);
     std::iter::from_fn(move || {
         let t = rest?;

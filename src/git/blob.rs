@@ -80,13 +80,24 @@ const BECH32: &[u8] = b"QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7Lqpzry9x8gf2tvdw0s3jn54kh
 /// documentation's `AGE-SECRET-KEY-1…`, `AGE-SECRET-KEY-1XXXX…` or a
 /// `<paste-your-key-here>` placeholder is not one.
 pub fn has_age_key(line: &str) -> bool {
-    let upper = line.to_ascii_uppercase();
-    upper.match_indices("AGE-SECRET-KEY-1").any(|(i, m)| {
-        let body = upper.as_bytes()[i + m.len()..]
+    const PREFIX: &[u8] = b"AGE-SECRET-KEY-1";
+    let bytes = line.as_bytes();
+    // Candidates start at an `a`/`A`; only a candidate is upper-cased (the
+    // hook reads every staged line).
+    memchr::memchr2_iter(b'a', b'A', bytes).any(|i| {
+        let Some(prefix) = bytes.get(i..i + PREFIX.len()) else {
+            return false;
+        };
+        if !prefix.eq_ignore_ascii_case(PREFIX) {
+            return false;
+        }
+        let start = i + PREFIX.len();
+        let body = bytes[start..]
             .iter()
             .take_while(|b| BECH32.contains(b))
             .count();
-        body >= 50 && crate::crypto::PrivateKey::parse(&upper[i..i + m.len() + body]).is_ok()
+        body >= 50
+            && crate::crypto::PrivateKey::parse(&line[i..start + body].to_ascii_uppercase()).is_ok()
     })
 }
 
@@ -140,7 +151,7 @@ fn secret_plain(path: &Path, line: usize, name: &str, help: String) -> Finding {
 /// reference is not).
 fn lenient_secrets(path: &Path, text: &str, config: &Config) -> Vec<Finding> {
     let mut out = Vec::new();
-    for (i, line) in text.split(['\n', '\r']).enumerate() {
+    for (n, line) in crate::dotenv::physical_lines(text) {
         let Some(name) = assigned_name(line) else {
             continue;
         };
@@ -153,7 +164,7 @@ fn lenient_secrets(path: &Path, text: &str, config: &Config) -> Vec<Finding> {
         if literal && placement(&config.vars, name, Some(value)).secret {
             out.push(secret_plain(
                 path,
-                i + 1,
+                n,
                 name,
                 format!("keep it in an encrypted env file (`envsafe set {name}`) and load it from there"),
             ));

@@ -296,3 +296,24 @@ fn a_sealed_value_under_a_broken_header_is_refused() {
     let out = commit(&p, "broken header");
     assert_eq!(out.status.code(), Some(1), "{}", err(&out));
 }
+
+/// Shell files read leniently name the right line whatever the line
+/// endings (a CRLF line used to count twice).
+#[test]
+fn lenient_reading_counts_crlf_lines_once() {
+    let p = hooked();
+    p.envsafe(&["init"]).assert().success();
+    first_commit(&p);
+    p.write(
+        ".envrc",
+        "use nix\r\nPATH_add bin\r\nexport DB_PASSWORD=hunter2hunter2\r\n",
+    );
+    add(&p, ".envrc");
+    assert_eq!(
+        findings(&p),
+        vec![
+            "error: .envrc:3 DB_PASSWORD: is secret but stored in plain text [secret-plain]"
+                .to_string()
+        ]
+    );
+}
