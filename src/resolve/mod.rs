@@ -145,34 +145,49 @@ impl<'a> Options<'a> {
 #[derive(Debug)]
 pub struct Var {
     pub name: String,
-    /// The resolved value; `None` when it could not be read (reporting:
-    /// no key, or a finding says why).
-    pub value: Option<SecretValue>,
+    /// Where the value comes from: the last definition's file and line,
+    /// the process, or the schema.
     pub origin: Origin,
     /// Its assignments in the files, in load order.
     pub(crate) defs: Defs,
-    /// The last definition's value moved into `value`.
-    moved: bool,
+    /// The value when it is not the last definition's: the process's or
+    /// the schema's.
+    own: Option<SecretValue>,
 }
 
 impl Var {
     pub(crate) fn new(name: &str) -> Self {
         Self {
             name: name.to_owned(),
-            value: None,
             origin: Origin::Schema,
             defs: Defs::None,
-            moved: false,
+            own: None,
         }
     }
 
-    /// The value of definition `j`.
-    pub(crate) fn def_value(&self, j: usize) -> Option<&SecretValue> {
-        if self.moved && j + 1 == self.defs.len() {
-            self.value.as_ref()
-        } else {
-            self.defs[j].value.as_ref()
+    /// A variable the files do not set, with the process's or the
+    /// schema's value.
+    pub(crate) fn given(name: &str, value: SecretValue, origin: Origin) -> Self {
+        Self {
+            own: Some(value),
+            origin,
+            ..Self::new(name)
         }
+    }
+
+    /// The resolved value; `None` when it could not be read (reporting:
+    /// no key, or a finding says why).
+    pub fn value(&self) -> Option<&SecretValue> {
+        match self.origin {
+            Origin::File { .. } => self.defs.last()?.value.as_ref(),
+            _ => self.own.as_ref(),
+        }
+    }
+
+    /// The process's value wins over the files'.
+    pub(crate) fn set_process(&mut self, value: SecretValue) {
+        self.own = Some(value);
+        self.origin = Origin::Process;
     }
 
     /// Whether the files define it, and whether its last value is sealed.
@@ -219,7 +234,7 @@ impl Resolution {
     pub fn vars(&self) -> impl Iterator<Item = (&str, &SecretValue, &Origin)> {
         self.slots
             .iter()
-            .filter_map(|v| Some((v.name.as_str(), v.value.as_ref()?, &v.origin)))
+            .filter_map(|v| Some((v.name.as_str(), v.value()?, &v.origin)))
     }
 
     /// Every variable, with a value or not (reporting).
@@ -240,7 +255,7 @@ impl Resolution {
 
     /// The value of `name`, if it resolved to one.
     pub fn get(&self, name: &str) -> Option<&SecretValue> {
-        self.var(name)?.value.as_ref()
+        self.var(name)?.value()
     }
 
     /// The values of `names` (all variables when empty), in that order;
@@ -339,10 +354,7 @@ pub fn resolve_sources(
             continue;
         }
         if let Some(value) = reader.process_value(name)? {
-            let mut var = Var::new(name);
-            var.value = Some(value);
-            var.origin = Origin::Process;
-            reader.out.push(var);
+            reader.out.push(Var::given(name, value, Origin::Process));
         }
     }
     let mut out = reader.out;
@@ -356,15 +368,13 @@ pub fn resolve_sources(
                 continue;
             }
             if let Some(value) = crate::schema::schema_value(name, spec, root)? {
-                let mut var = Var::new(name);
-                var.value = Some(value);
                 out.defaults.push(name.clone());
-                out.push(var);
+                out.push(Var::given(name, value, Origin::Schema));
             }
         }
         out.slots[first_added..].sort_by(|a, b| a.name.cmp(&b.name));
         for (i, var) in out.slots.iter().enumerate().skip(first_added) {
-            out.index.insert(var.name.clone(), i);
+            *out.index.get_mut(&var.name).expect("indexed when pushed") = i;
         }
     }
     Ok(out)

@@ -28,8 +28,7 @@ pub(crate) struct Def {
     pub hash_without_space: bool,
     /// The value is known to be empty.
     pub empty: bool,
-    /// Plain value, or the opened secret; `None` when it could not be read
-    /// (or, for the last definition, once it became the slot's value).
+    /// Plain value, or the opened secret; `None` when it could not be read.
     pub value: Option<SecretValue>,
 }
 
@@ -157,7 +156,12 @@ impl<'a> Reader<'a> {
                 Some(&i) => i,
                 None => self.out.push(Var::new(entry.name)),
             };
-            self.out.slots[i].defs.push(def);
+            let var = &mut self.out.slots[i];
+            var.origin = Origin::File {
+                file,
+                line: entry.line,
+            };
+            var.defs.push(def);
         }
         Ok(())
     }
@@ -342,19 +346,9 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Moves each variable's winning value into its slot: the process's
-    /// where it wins, else the last file's.
+    /// Lets the process's value win where it does (each variable's origin
+    /// is otherwise its last definition).
     pub(crate) fn settle(&mut self) -> Result<()> {
-        for slot in &mut self.out.slots {
-            if let Some(last) = slot.defs.last_mut() {
-                slot.value = last.value.take();
-                slot.moved = true;
-                slot.origin = Origin::File {
-                    file: last.file,
-                    line: last.line,
-                };
-            }
-        }
         if self.opts.override_process {
             return Ok(());
         }
@@ -363,15 +357,7 @@ impl<'a> Reader<'a> {
             let Some(value) = self.accept_process(&name, &raw)? else {
                 continue;
             };
-            let slot = &mut self.out.slots[i];
-            if slot.moved {
-                if let Some(last) = slot.defs.last_mut() {
-                    last.value = slot.value.take();
-                }
-                slot.moved = false;
-            }
-            slot.value = Some(value);
-            slot.origin = Origin::Process;
+            self.out.slots[i].set_process(value);
         }
         Ok(())
     }
@@ -449,14 +435,6 @@ impl Defs {
             Defs::None => &[],
             Defs::One(d) => std::slice::from_ref(d),
             Defs::Many(all) => all,
-        }
-    }
-
-    pub(crate) fn last_mut(&mut self) -> Option<&mut Def> {
-        match self {
-            Defs::None => None,
-            Defs::One(d) => Some(d),
-            Defs::Many(all) => all.last_mut(),
         }
     }
 }

@@ -78,7 +78,7 @@ impl<'a> Checker<'a> {
         let Some(spec) = spec else {
             return self.config.vars.is_empty();
         };
-        let Some(value) = &var.value else {
+        let Some(value) = var.value() else {
             return true;
         };
         // Where the value is: its line, or the process environment.
@@ -219,7 +219,7 @@ impl<'a> Checker<'a> {
         let plain_value = defs
             .iter()
             .rposition(|d| !d.sealed)
-            .and_then(|j| var.def_value(j))
+            .and_then(|j| defs[j].value.as_ref())
             .map(SecretValue::expose);
         let secret = match spec {
             Some(s) => s.is_secret(name, plain_value),
@@ -279,10 +279,10 @@ impl<'a> Checker<'a> {
         // Some(None): set but unreadable (sealed, no key).
         let value_of = |n: &str| -> Option<Option<&str>> {
             let var = res.var(n)?;
-            if var.value.is_none() && var.defs.is_empty() {
+            if var.value().is_none() && var.defs.is_empty() {
                 return None;
             }
-            Some(var.value.as_ref().map(SecretValue::expose))
+            Some(var.value().map(SecretValue::expose))
         };
         for (name, spec) in &self.config.vars {
             let present = match value_of(name) {
