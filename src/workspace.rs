@@ -4,7 +4,7 @@
 //! stored, and the flows `run`, `get`, `check` and `status` share. The CLI
 //! turns arguments into a workspace, makes one call, and renders.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::diag::Finding;
@@ -56,15 +56,19 @@ pub struct Status {
     pub envs: Vec<String>,
     /// Declared and defined variables, sorted.
     pub names: Vec<String>,
-    cells: BTreeMap<(String, String), VarState>,
+    /// Per environment (in `envs` order), each name's state (in `names`
+    /// order).
+    columns: Vec<Vec<VarState>>,
     /// Files that do not parse: `status` shows these instead of a table.
     pub syntax: Vec<Finding>,
 }
 
 impl Status {
-    pub fn cell(&self, name: &str, env: &str) -> VarState {
-        self.cells
-            .get(&(name.to_owned(), env.to_owned()))
+    /// The state of `names[name]` in `envs[env]`.
+    pub fn cell(&self, name: usize, env: usize) -> VarState {
+        self.columns
+            .get(env)
+            .and_then(|column| column.get(name))
             .copied()
             .unwrap_or(VarState::Unset)
     }
@@ -233,13 +237,28 @@ impl Workspace {
     /// wins unless `override_process`), validated against the schema when
     /// there is one or `strict` asks (findings in the resolution).
     pub fn resolve_run(&self, override_process: bool, strict: bool) -> Result<Resolution> {
+        let validate = strict || !self.project.config.vars.is_empty();
+        self.resolve_selected(override_process, validate)
+    }
+
+    /// The same values for `get`, which shows values, not findings: not
+    /// validated.
+    pub fn resolve_get(&self, override_process: bool) -> Result<Resolution> {
+        self.resolve_selected(override_process, false)
+    }
+
+    fn resolve_selected(&self, override_process: bool, validate: bool) -> Result<Resolution> {
         let sel = self.selection()?;
         let files = self.files(&sel.name)?;
         let keys = self.keys();
-        let config = &self.project.config;
-        let validate = strict || !config.vars.is_empty();
         let opts = Options::run(&keys, override_process, self.strict_env(&sel), validate);
-        resolve::resolve(config, &self.project.root, &sel.name, &files, &opts)
+        resolve::resolve(
+            &self.project.config,
+            &self.project.root,
+            &sel.name,
+            &files,
+            &opts,
+        )
     }
 
     /// Every environment (or those given with `-e`) checked against the
@@ -283,14 +302,12 @@ impl Workspace {
                     .filter(|v| v.sealed().is_some())
                     .map(|v| v.name.clone()),
             );
-            resolved.push((env, res));
+            resolved.push(res);
         }
-        for (env, res) in &resolved {
-            let states = resolve::states(res, config, names.iter());
-            for (name, state) in names.iter().zip(states) {
-                out.cells.insert((name.clone(), (*env).clone()), state);
-            }
-        }
+        out.columns = resolved
+            .iter()
+            .map(|res| resolve::states(res, config, names.iter()))
+            .collect();
         out.names = names.into_iter().collect();
         out.envs = envs;
         Ok(out)

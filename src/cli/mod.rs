@@ -18,10 +18,10 @@ use ui::Ui;
 
 pub type CmdResult = Result<(), Failure>;
 
-/// Everything a command needs, resolved once: the arguments, the
-/// workspace (a command reaches its methods through `Deref`), the output.
+/// Everything a command needs, resolved once: the workspace (the project
+/// and the user's selection; a command reaches its methods through
+/// `Deref`) and the output.
 pub struct Ctx {
-    pub global: Global,
     pub ws: Workspace,
     pub ui: Ui,
 }
@@ -48,11 +48,11 @@ fn setup(global: Global, ui: Ui) -> Result<Ctx, Failure> {
     let ws = Workspace::open(
         &cwd,
         global.config.as_deref(),
-        global.env.clone(),
-        global.file.clone(),
-        global.keys_file.clone(),
+        global.env,
+        global.file,
+        global.keys_file,
     )?;
-    Ok(Ctx { global, ws, ui })
+    Ok(Ctx { ws, ui })
 }
 
 pub fn main() -> ExitCode {

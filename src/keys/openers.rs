@@ -82,8 +82,8 @@ impl<'a> Openers<'a> {
                 name: entry.name.into(),
             });
         };
-        let env = h.env.as_deref().unwrap_or(self.env).to_owned();
-        let (i, first) = self.opener_for(&h.public_key, &env, path, entry.name, sealed)?;
+        let env = h.env.as_deref().unwrap_or(self.env);
+        let (i, first) = self.opener_for(&h.public_key, env, path, entry.name, sealed)?;
         if let Some(value) = first {
             return Ok(value);
         }

@@ -209,7 +209,8 @@ pub struct Resolution {
     pub defaults: Vec<String>,
     /// Files that were listed but do not exist.
     pub missing: Vec<PathBuf>,
-    /// Plain values of secret variables in files with a header.
+    /// Plain values of secret variables in files with a header, when not
+    /// validated (validating, each is a `secret-plain` finding).
     pub plain_secrets: Vec<PlainSecret>,
     /// dotenvx ciphertexts in plain dotenv files, left out.
     pub dropped: Vec<Dropped>,

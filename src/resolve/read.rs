@@ -268,7 +268,9 @@ impl<'a> Reader<'a> {
             self.problem(err, finding)?;
             return Ok(Plain::Unusable);
         }
+        // (Validating, the `secret-plain` finding says it.)
         if in_header_file
+            && !self.opts.validate
             && !value.expose().is_empty()
             && crate::schema::placement(&self.config.vars, entry.name, Some(value.expose())).secret
         {

@@ -269,17 +269,18 @@ pub fn check_set(
     ws.selection()
 }
 
-/// `envsafe set` in a workspace: one file (`-f`), else the environment's
-/// files; also names the later files that still override the variable.
+/// `envsafe set` in a workspace, for the environment [`check_set`]
+/// selected: one file (`-f`), else the environment's files; also names the
+/// later files that still override the variable.
 pub fn set(
     ws: &crate::workspace::Workspace,
+    sel: &crate::project::Selection,
     name: &str,
     value: &SecretValue,
     opts: SetOptions,
 ) -> Result<SetOutcome> {
-    let sel = check_set(ws, name)?;
     let files = ws.files(&sel.name)?;
-    let mut done = ws.with_writer(&sel, |w| set_var(&files, name, value, opts, w))?;
+    let mut done = ws.with_writer(sel, |w| set_var(&files, name, value, opts, w))?;
     if ws.files.is_empty() {
         if let Some(at) = files.iter().position(|f| *f == done.path) {
             // Advisory, after the write: a later file that cannot be read

@@ -15,7 +15,7 @@ fn shell_quote(v: &str) -> String {
 /// `--process` what plain `run` would (process values win). Variables the
 /// process would override are named on stderr.
 pub fn run(ctx: &Ctx, names: &[String], format: Option<Format>, process_wins: bool) -> CmdResult {
-    let res = ctx.resolve_run(!process_wins, false)?;
+    let res = ctx.resolve_get(!process_wins)?;
     super::run::warn_left_out(ctx, &res);
     for name in &res.shadowed_by_process {
         if names.is_empty() || names.contains(name) {

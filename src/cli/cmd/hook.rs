@@ -66,7 +66,7 @@ pub fn dispatch(ctx: &Ctx, action: HookAction) -> CmdResult {
 }
 
 pub fn run(ctx: &Ctx, require: bool, output: Output) -> CmdResult {
-    let scan = git::scan_staged(ctx.global.keys_file.as_deref(), require)?;
+    let scan = git::scan_staged(ctx.keys_file.as_deref(), require)?;
     if ctx.ui.json {
         ctx.ui.json(&serde_json::json!({
             "ok": scan.findings.is_empty(),

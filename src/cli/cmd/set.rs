@@ -43,7 +43,7 @@ pub fn set(ctx: &Ctx, name: &str, value: Option<String>, opts: SetOptions) -> Cm
         Some(v) => SecretValue::new(v),
         None => read_value(name)?,
     };
-    let done = envsafe::write::set(ctx, name, &value, opts)?;
+    let done = envsafe::write::set(ctx, &sel, name, &value, opts)?;
     let out = &done.outcome;
     let shown = done.path.display();
     if let Some(key) = &out.new_key {

@@ -21,14 +21,15 @@ pub fn run(ctx: &Ctx) -> CmdResult {
         )));
     }
     let (names, envs) = (&status.names, &status.envs);
-    let cell = |name: &String, env: &String| status.cell(name, env);
     if ctx.ui.json {
         let table: serde_json::Map<String, serde_json::Value> = names
             .iter()
-            .map(|n| {
+            .enumerate()
+            .map(|(i, n)| {
                 let row: serde_json::Map<String, serde_json::Value> = envs
                     .iter()
-                    .map(|e| (e.clone(), cell(n, e).word().into()))
+                    .enumerate()
+                    .map(|(j, e)| (e.clone(), status.cell(i, j).word().into()))
                     .collect();
                 (n.clone(), row.into())
             })
@@ -49,10 +50,10 @@ pub fn run(ctx: &Ctx) -> CmdResult {
         header.push_str(&format!("  {e:w$}"));
     }
     ctx.ui.out(header.trim_end());
-    for name in names {
+    for (n, name) in names.iter().enumerate() {
         let mut line = format!("{name:first$}");
-        for (i, (e, w)) in envs.iter().zip(&widths).enumerate() {
-            let state = cell(name, e);
+        for (i, w) in widths.iter().enumerate() {
+            let state = status.cell(n, i);
             let word = state.word();
             let w = if i + 1 == envs.len() { word.len() } else { *w };
             let style = match state {
