@@ -69,7 +69,7 @@ pub struct EnvironmentConfig {
 
 impl Config {
     pub fn parse(path: &Path, text: &str) -> Result<Self> {
-        let config: Config = toml::from_str(text).map_err(|e| {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
             let offset = e.span().map_or(0, |s| s.start);
             error_at(path, text, offset, e.message().trim().to_owned())
         })?;
@@ -85,7 +85,7 @@ impl Config {
                 }
             }
         }
-        crate::schema::check_config(&config.vars, path, text)?;
+        crate::schema::check_config(&mut config.vars, path, text)?;
         Ok(config)
     }
 

@@ -3,12 +3,10 @@
 //! (the process's where it wins), and presence. Findings name variable,
 //! rule and place — never a value.
 
-use std::collections::HashMap;
-
 use super::{Origin, Resolution, Var};
 use crate::config::Config;
 use crate::diag::{Code, Finding, Severity};
-use crate::schema::{anchored, check_value, VarSpec};
+use crate::schema::{check_value, VarSpec};
 use crate::SecretValue;
 
 /// How many bytes of values one checker matches against patterns in all:
@@ -17,29 +15,17 @@ use crate::SecretValue;
 pub const PATTERN_BUDGET: usize = 256 << 10;
 
 /// The schema, with its patterns compiled once.
+/// (Its patterns were compiled once, when the config was parsed.)
 pub struct Checker<'a> {
     config: &'a Config,
-    patterns: HashMap<&'a str, regex_lite::Regex>,
     /// Bytes of values still allowed through patterns.
     pattern_budget: std::cell::Cell<usize>,
 }
 
 impl<'a> Checker<'a> {
     pub fn new(config: &'a Config) -> Self {
-        let patterns = config
-            .vars
-            .iter()
-            .filter_map(|(name, spec)| {
-                let p = spec.pattern.as_ref()?;
-                // Validated when the config was loaded.
-                crate::schema::compile_pattern(&anchored(p.get_ref()))
-                    .ok()
-                    .map(|re| (name.as_str(), re))
-            })
-            .collect();
         Self {
             config,
-            patterns,
             pattern_budget: std::cell::Cell::new(PATTERN_BUDGET),
         }
     }
@@ -89,7 +75,7 @@ impl<'a> Checker<'a> {
                 ..f
             },
         };
-        let mut pattern = self.patterns.get(name);
+        let mut pattern = spec.compiled.as_ref();
         if pattern.is_some() {
             let len = value
                 .expose()

@@ -27,10 +27,11 @@ use crate::span::{error_at, key_offset};
 /// The schema: `[vars.NAME]` rules by name.
 pub type Vars = BTreeMap<String, VarSpec>;
 
-/// Checks what serde cannot: patterns compile, `required_in` and
-/// `required_if` name known things. Errors point at the envsafe.toml line.
-pub fn check_config(vars: &Vars, path: &Path, text: &str) -> Result<()> {
-    for (name, spec) in vars {
+/// Checks what serde cannot: patterns compile (kept compiled in each
+/// spec), `required_in` and `required_if` name known things. Errors point
+/// at the envsafe.toml line.
+pub fn check_config(vars: &mut Vars, path: &Path, text: &str) -> Result<()> {
+    for (name, spec) in vars.iter_mut() {
         if let Some(p) = &spec.pattern {
             if p.get_ref().len() > MAX_PATTERN {
                 return Err(error_at(
@@ -43,15 +44,18 @@ pub fn check_config(vars: &Vars, path: &Path, text: &str) -> Result<()> {
                     ),
                 ));
             }
-            if let Err(e) = compile_pattern(&anchored(p.get_ref())) {
-                let msg = e.to_string();
-                let why = msg.lines().last().unwrap_or("invalid").trim();
-                return Err(error_at(
-                    path,
-                    text,
-                    p.span().start,
-                    format!("vars.{name}.pattern is not a valid regular expression: {why}"),
-                ));
+            match compile_pattern(&anchored(p.get_ref())) {
+                Ok(re) => spec.compiled = Some(re),
+                Err(e) => {
+                    let msg = e.to_string();
+                    let why = msg.lines().last().unwrap_or("invalid").trim();
+                    return Err(error_at(
+                        path,
+                        text,
+                        p.span().start,
+                        format!("vars.{name}.pattern is not a valid regular expression: {why}"),
+                    ));
+                }
             }
         }
         if spec.default.is_some() && spec.is_secret(name, None) {

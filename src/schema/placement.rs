@@ -3,7 +3,7 @@
 //! any file changes (DESIGN §2, §6).
 
 use super::Vars;
-use super::{anchored, check_value, secret_by_name};
+use super::{check_value, secret_by_name};
 use crate::diag::Code;
 use crate::envelope;
 use crate::error::{Error, Result};
@@ -81,11 +81,7 @@ pub fn check_write(vars: &Vars, name: &str, value: &str, allow_empty: bool) -> R
         return Err(reject(Code::Ciphertext, &message));
     }
     if let Some(spec) = vars.get(name) {
-        let pattern = spec
-            .pattern
-            .as_ref()
-            .and_then(|p| super::compile_pattern(&anchored(p.get_ref())).ok());
-        if let Some(v) = check_value(spec, pattern.as_ref(), value) {
+        if let Some(v) = check_value(spec, spec.compiled.as_ref(), value) {
             return Err(Error::ValueRejected {
                 name: name.to_owned(),
                 rule: v.code,

@@ -34,6 +34,11 @@ pub struct VarSpec {
     /// A regular expression the whole value must match.
     #[schemars(with = "Option<String>")]
     pub pattern: Option<toml::Spanned<String>>,
+    /// `pattern`, anchored and compiled once, when the config is checked
+    /// (`check_config`); every check of a value uses this.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub(crate) compiled: Option<regex_lite::Regex>,
     /// The allowed values (`type = "enum"`).
     #[serde(default)]
     pub values: Vec<String>,
