@@ -11,6 +11,8 @@ use base64::Engine;
 pub const PREFIX: &str = "envsafe:";
 /// The prefix of the current version.
 pub const V1_PREFIX: &str = "envsafe:v1:";
+/// A dotenvx ciphertext's prefix (never expanded, never passed on).
+pub const DOTENVX_PREFIX: &str = "encrypted:";
 const TAG_LEN: usize = 16;
 
 /// Why a sealed value did not open. Says nothing about the plaintext.
@@ -135,7 +137,7 @@ pub fn ciphertext_kind(value: &str) -> Option<Ciphertext> {
     if v.starts_with(PREFIX) {
         return Some(Ciphertext::Envsafe);
     }
-    let body = v.strip_prefix("encrypted:")?;
+    let body = v.strip_prefix(DOTENVX_PREFIX)?;
     let base64 = body.len() >= 20
         && body
             .bytes()

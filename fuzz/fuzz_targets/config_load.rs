@@ -35,8 +35,7 @@ fn check(config: &str, value: &str) {
     for name in config.vars.keys().filter(|n| is_valid_name(n)) {
         env_file.push_str(&format!("{name}={}\n", quote(value)));
     }
-    let sources = [(PathBuf::from(".env"), Some(env_file))];
-    let sources = sources.to_vec();
+    let sources = vec![(PathBuf::from(".env"), Some(env_file))];
     let res = resolve::resolve_sources(
         &config,
         Path::new(""),

@@ -3,7 +3,7 @@
 //! importing an RNG crate.
 
 use rand_core::{OsRng, RngCore};
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use crate::SecretValue;
 
@@ -19,15 +19,16 @@ pub fn bytes(n: usize) -> Zeroizing<Vec<u8>> {
 /// `n` random characters of `[A-Za-z0-9]`, each equally likely.
 pub fn alnum(n: usize) -> SecretValue {
     let mut out = String::with_capacity(n);
-    let mut byte = [0u8; 1];
     while out.len() < n {
-        OsRng.fill_bytes(&mut byte);
-        // 62 * 4 = 248: reject 248..=255 so every character is equally likely.
-        if byte[0] < 248 {
-            out.push(ALNUM[(byte[0] % 62) as usize] as char);
+        // One draw for what is still missing, and a little more: 8 of 256
+        // byte values are rejected (62 * 4 = 248), so every character is
+        // equally likely; rarely, a second draw tops up.
+        let want = n - out.len();
+        let batch = bytes(want + want / 16 + 8);
+        for &b in batch.iter().filter(|&&b| b < 248).take(want) {
+            out.push(ALNUM[(b % 62) as usize] as char);
         }
     }
-    byte.zeroize();
     SecretValue::new(out)
 }
 

@@ -18,7 +18,7 @@ pub const MAX_EXPANDED: usize = 1 << 20;
 pub const MAX_GROWTH_TOTAL: usize = 4 << 20;
 
 /// Values starting with this are dotenvx ciphertexts: never expanded.
-pub const DOTENVX_PREFIX: &str = "encrypted:";
+pub use crate::envelope::DOTENVX_PREFIX;
 
 /// Why a value could not be expanded. `offset` is the byte offset in the
 /// value's inner text; messages never hold a byte of the value (`Required`

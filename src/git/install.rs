@@ -10,6 +10,13 @@ use crate::error::{Error, Result};
 use crate::fsutil;
 
 const MARK: &str = "# envsafe hook";
+/// The mark of hooks installed by earlier versions.
+const LEGACY_MARK: &str = "# envsafe pre-commit hook";
+
+/// Whether a hook's text is one envsafe installed.
+fn is_ours(text: &str) -> bool {
+    text.contains(MARK) || text.contains(LEGACY_MARK)
+}
 /// The hooks envsafe installs.
 pub const HOOKS: [&str; 2] = ["pre-commit", "pre-merge-commit"];
 
@@ -72,10 +79,7 @@ fn install_one(dir: &Path, name: &str, envsafe: &Path) -> Result<Installed> {
     let hook = dir.join(name);
     let _lock = fsutil::DirLock::for_file(&hook)?;
     let existing = fsutil::read_optional(&hook).ok().flatten();
-    if existing
-        .as_deref()
-        .is_some_and(|t| t.contains(MARK) || t.contains("# envsafe pre-commit hook"))
-    {
+    if existing.as_deref().is_some_and(is_ours) {
         return Ok(Installed::AlreadyThere { hook });
     }
     let chained = dir.join(chained_name(name));
@@ -114,7 +118,7 @@ fn uninstall_one(dir: &Path, name: &str) -> Result<Installed> {
     let hook = dir.join(name);
     let _lock = fsutil::DirLock::for_file(&hook)?;
     match fsutil::read_optional(&hook)? {
-        Some(text) if text.contains(MARK) || text.contains("# envsafe pre-commit hook") => {}
+        Some(text) if is_ours(&text) => {}
         _ => return Ok(Installed::NotInstalled { hook }),
     }
     let chained = dir.join(chained_name(name));

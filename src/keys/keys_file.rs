@@ -103,15 +103,13 @@ pub fn with_key(path: &Path, env: &str, key: &PrivateKey) -> Result<Option<Secre
         if text.expose().lines().any(|l| l.trim() == new.expose()) {
             return Ok(None);
         }
-        let mut out = SecretValue::new(text.expose().to_owned());
-        let body = out.expose();
+        let body = text.expose();
         let sep = if body.ends_with('\n') { "" } else { "\n" };
-        out = SecretValue::new(format!(
+        return Ok(Some(SecretValue::new(format!(
             "{body}{sep}# public key: {} (envsafe: {env})\n{}\n",
             key.public(),
             new.expose()
-        ));
-        return Ok(Some(out));
+        ))));
     }
     let mut doc = match existing {
         Some(text) => Document::parse_keys(path, text.expose().to_owned())?,
