@@ -249,14 +249,25 @@ fn finish(path: &Path, journal: &Journal) -> Result<Recovered> {
         }
         Recovered::RolledBack
     };
-    let mut dirs: Vec<&Path> = journal.entries.iter().map(Entry::dir).collect();
+    sync_dirs(&journal.entries);
+    crash.point();
+    remove_journal(path)?;
+    Ok(done)
+}
+
+/// Makes the renames into the entries' directories durable.
+pub(crate) fn sync_dirs(entries: &[Entry]) {
+    let mut dirs: Vec<&Path> = entries.iter().map(Entry::dir).collect();
     dirs.sort();
     dirs.dedup();
     dirs.iter().for_each(|d| fsutil::sync_dir(d));
-    crash.point();
+}
+
+/// Removes a finished journal, durably.
+pub(crate) fn remove_journal(path: &Path) -> Result<()> {
     fs::remove_file(path).map_err(io_err(path))?;
     fsutil::sync_dir(&fsutil::parent_dir(path));
-    Ok(done)
+    Ok(())
 }
 
 /// Renames one temporary file over its target, unless the interrupted

@@ -162,10 +162,7 @@ impl Transaction {
             }
             crash.point();
         }
-        let mut dirs: Vec<&Path> = entries.iter().map(Entry::dir).collect();
-        dirs.sort();
-        dirs.dedup();
-        dirs.iter().for_each(|d| fsutil::sync_dir(d));
+        recover::sync_dirs(&entries);
         if let Err(source) = journal
             .write_all(COMMIT_LINE)
             .and_then(|()| journal.sync_all())
@@ -181,11 +178,9 @@ impl Transaction {
             fsutil::install(file, &e.temp(), &e.target, e.mode, &s.shown)?;
             crash.point();
         }
-        dirs.iter().for_each(|d| fsutil::sync_dir(d));
+        recover::sync_dirs(&entries);
         crash.point();
-        fs::remove_file(&self.journal).map_err(io_err(&self.journal))?;
-        fsutil::sync_dir(&fsutil::parent_dir(&self.journal));
-        Ok(())
+        recover::remove_journal(&self.journal)
     }
 
     /// Creates the journal (0600; it must not exist) holding `prepared`,
