@@ -28,7 +28,7 @@ fn is_header_line(line: &str) -> bool {
 /// a header, and never blocks the command.
 pub fn file_has_header(path: &std::path::Path) -> bool {
     use std::io::Read;
-    let Ok(Some(f)) = crate::fsutil::open_regular(path) else {
+    let Ok(Some(crate::fsutil::Regular { file: f, .. })) = crate::fsutil::open_regular(path) else {
         return false;
     };
     let mut head = Vec::new();

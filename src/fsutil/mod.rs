@@ -33,10 +33,16 @@ pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
 /// memory of every teammate's `run`.
 pub const MAX_FILE: u64 = 64 << 20;
 
+/// A regular file, open, and its metadata (read once, on the open file).
+pub(crate) struct Regular {
+    pub file: File,
+    pub meta: fs::Metadata,
+}
+
 /// Opens `path` for reading without blocking (a FIFO would otherwise hang
 /// the command) and checks, on the open file, that it is a regular file of
 /// sane size. `None` when it does not exist.
-pub(crate) fn open_regular(path: &Path) -> Result<Option<File>> {
+pub(crate) fn open_regular(path: &Path) -> Result<Option<Regular>> {
     use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
     let nonblock = rustix::fs::OFlags::NONBLOCK.bits() as i32;
     let file = match fs::OpenOptions::new()
@@ -83,14 +89,15 @@ pub(crate) fn open_regular(path: &Path) -> Result<Option<File>> {
         path: path.to_path_buf(),
         source: e.into(),
     })?;
-    Ok(Some(file))
+    Ok(Some(Regular { file, meta }))
 }
 
 /// Reads an open file of at most `limit` bytes into one allocation of its
 /// size; what was read is wiped on an error.
-pub(crate) fn read_limited(path: &Path, mut file: File, limit: u64) -> Result<Vec<u8>> {
+pub(crate) fn read_limited(path: &Path, regular: Regular, limit: u64) -> Result<Vec<u8>> {
     use std::io::Read;
-    let size = file.metadata().map_or(0, |m| m.len().min(limit)) as usize;
+    let Regular { mut file, meta } = regular;
+    let size = meta.len().min(limit) as usize;
     let mut bytes = Vec::with_capacity(size + 1);
     let read = (&mut file).take(limit + 1).read_to_end(&mut bytes);
     let error = match read {
@@ -115,7 +122,7 @@ pub(crate) fn read_limited(path: &Path, mut file: File, limit: u64) -> Result<Ve
 
 /// Reads an open regular file as UTF-8; invalid UTF-8 is an error naming
 /// the line and column (and nothing of the content).
-fn read_utf8(path: &Path, file: File) -> Result<String> {
+fn read_utf8(path: &Path, file: Regular) -> Result<String> {
     String::from_utf8(read_limited(path, file, MAX_FILE)?).map_err(|e| {
         let valid_up_to = e.utf8_error().valid_up_to();
         let bytes = zeroize::Zeroizing::new(e.into_bytes());
@@ -132,7 +139,7 @@ fn read_utf8(path: &Path, file: File) -> Result<String> {
 }
 
 /// [`open_regular`], where a missing file is an error.
-fn open_existing(path: &Path) -> Result<File> {
+fn open_existing(path: &Path) -> Result<Regular> {
     open_regular(path)?.ok_or_else(|| Error::Io {
         path: path.to_path_buf(),
         source: std::io::ErrorKind::NotFound.into(),
@@ -185,6 +192,6 @@ pub fn read_private(path: &Path) -> Result<Option<crate::SecretValue>> {
     let Some(file) = open_regular(path)? else {
         return Ok(None);
     };
-    check_mode(path, &file.metadata().map_err(io_err(path))?)?;
+    check_mode(path, &file.meta)?;
     read_utf8(path, file).map(|t| Some(crate::SecretValue::new(t)))
 }
