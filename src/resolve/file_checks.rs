@@ -39,7 +39,8 @@ pub(crate) fn header(
     config: &Config,
 ) -> crate::Result<(Option<Header>, Vec<Finding>)> {
     let mut findings = Vec::new();
-    let header_line = header::location(doc).line;
+    // Where the header is, for findings only (not computed on every run).
+    let header_line = || header::location(doc).line;
     let head = header::find(doc)?;
     match &head {
         Some(h) => {
@@ -54,7 +55,7 @@ pub(crate) fn header(
                             "the header says env={file_env}, but the file is loaded by `{env}`"
                         ),
                     )
-                    .at(path, header_line)
+                    .at(path, header_line())
                     .help(Some(
                         "was a file copied over another? restore it from git".into(),
                     )),
@@ -72,7 +73,7 @@ pub(crate) fn header(
                             "the header names environment `{pin_env}`, which envsafe.toml does not declare, so its key is not pinned"
                         ),
                     )
-                    .at(path, header_line)
+                    .at(path, header_line())
                     .help(Some(format!(
                         "declare it with `envsafe init -e {pin_env}`, or restore the header from git"
                     ))),
@@ -91,7 +92,7 @@ pub(crate) fn header(
                                 h.public_key
                             ),
                         )
-                        .at(path, header_line)
+                        .at(path, header_line())
                         .help(Some("someone changed the header's key: restore it from git history; a deliberate key change updates `public_key` in envsafe.toml in the same reviewed commit".into())),
                     );
                 }
