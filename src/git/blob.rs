@@ -265,8 +265,18 @@ pub fn unsealed_since_head(path: &Path, head: &str, text: &str) -> Vec<Finding> 
 /// project lists the file (the schema checker then covers it).
 pub fn scan_blob(path: &str, bytes: &[u8], config: &Config, listed: bool) -> Vec<Finding> {
     let text = String::from_utf8_lossy(bytes);
+    scan_text(path, &text, kind_of(path, &text), config, listed)
+}
+
+/// [`scan_blob`] on the blob's text (lossy UTF-8) and its [`kind_of`].
+pub fn scan_text(
+    path: &str,
+    text: &str,
+    kind: FileKind,
+    config: &Config,
+    listed: bool,
+) -> Vec<Finding> {
     let at = Path::new(path);
-    let kind = kind_of(path, &text);
     match kind {
         FileKind::Keys => {
             return vec![Finding::new(
@@ -296,9 +306,9 @@ pub fn scan_blob(path: &str, bytes: &[u8], config: &Config, listed: bool) -> Vec
         }
         _ => {}
     }
-    let mut out = key_material(at, &text);
+    let mut out = key_material(at, text);
     if matches!(kind, FileKind::Env | FileKind::Envrc) && !listed {
-        out.extend(loose_env_file(at, &text, kind, config));
+        out.extend(loose_env_file(at, text, kind, config));
     }
     out
 }

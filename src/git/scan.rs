@@ -264,12 +264,17 @@ pub fn scan_staged(keys_file: Option<&Path>, require: bool) -> Result<StagedScan
     let top = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
     let staged = index::staged_entries(&top)?;
     let projects = projects(&repo, &top, &staged)?;
-    let mut blobs: Vec<(&Staged, bool, Vec<u8>)> = Vec::new();
+    // What each staged file is; the texts of the files environments list
+    // (the resolution and the current secrets need them). Other blobs are
+    // read one at a time below, never all held at once.
+    let mut scanned: Vec<(&Staged, Oid, usize, Vec<String>, bool)> = Vec::new();
+    let mut staged_texts: BTreeMap<String, String> = BTreeMap::new();
     for entry in &staged {
         let Some(id) = entry.id else {
             continue; // deleted
         };
-        let project = &projects[owner(&projects, &entry.path)];
+        let p = owner(&projects, &entry.path);
+        let project = &projects[p];
         let allowed = project
             .project_path(&entry.path)
             .is_some_and(|p| super::allowed(&project.config.hook.allow, p));
@@ -278,44 +283,40 @@ pub fn scan_staged(keys_file: Option<&Path>, require: bool) -> Result<StagedScan
         } else {
             out.files += 1;
         }
-        blobs.push((entry, allowed, repo.find_blob(id)?.content().to_vec()));
+        let envs = project.listed(&entry.path);
+        if !envs.is_empty() {
+            let text = index::text_of(repo.find_blob(id)?.content());
+            staged_texts.insert(entry.path.clone(), text);
+        }
+        scanned.push((entry, id, p, envs, allowed));
     }
-    let staged_texts: BTreeMap<String, String> = blobs
-        .iter()
-        .filter(|(e, _, _)| {
-            !projects[owner(&projects, &e.path)]
-                .listed(&e.path)
-                .is_empty()
-        })
-        .map(|(e, _, b)| (e.path.clone(), index::text_of(b)))
-        .collect();
     let secrets = current_secrets(&repo, &top, &projects, &staged, &staged_texts, keys_file)?;
     out.secrets_searched = usize::from(!secrets.is_empty());
     // (project index, environment) → the staged files it loads.
     let mut touched: BTreeMap<(usize, String), BTreeSet<String>> = BTreeMap::new();
-    for (entry, allowed, bytes) in &blobs {
+    for (entry, id, p, envs, allowed) in scanned {
         let at = PathBuf::from(&entry.path);
+        let blob = repo.find_blob(id)?;
+        let bytes = blob.content();
         // A current secret's value is never allowed, wherever it is.
         out.findings.extend(secrets.find(&at, bytes));
-        if *allowed {
+        if allowed {
             continue;
         }
-        let p = owner(&projects, &entry.path);
         let project = &projects[p];
-        let envs = project.listed(&entry.path);
-        out.findings.extend(blob::scan_blob(
+        let text = String::from_utf8_lossy(bytes);
+        let kind = blob::kind_of(&entry.path, &text);
+        out.findings.extend(blob::scan_text(
             &entry.path,
-            bytes,
+            &text,
+            kind,
             &project.config,
             !envs.is_empty(),
         ));
-        let text = index::text_of(bytes);
-        if let Some(head_id) = entry.head_id {
-            if blob::kind_of(&entry.path, &text) == FileKind::Env {
-                let head = index::text_of(repo.find_blob(head_id)?.content());
-                out.findings
-                    .extend(blob::unsealed_since_head(&at, &head, &text));
-            }
+        if let (Some(head_id), FileKind::Env) = (entry.head_id, kind) {
+            let head = index::text_of(repo.find_blob(head_id)?.content());
+            out.findings
+                .extend(blob::unsealed_since_head(&at, &head, &text));
         }
         for env in envs {
             touched
