@@ -54,12 +54,11 @@ pub enum Error {
 
     /// A value whose `${…}` expansion failed: too deep, too large,
     /// unterminated, or `${NAME:?message}` with NAME unset.
-    #[error("{at}: `{name}`: {message}")]
+    #[error("{at}: `{name}`: {kind}")]
     Expand {
         at: Location,
         name: String,
-        message: String,
-        required: bool,
+        kind: crate::dotenv::value::ExpandErrorKind,
     },
 
     #[error("{at}: not valid UTF-8")]
@@ -275,16 +274,26 @@ impl Error {
             Error::InvalidName { .. } => "`envsafe ls` lists the variables; \
                  `envsafe set NAME` takes the value on stdin"
                 .into(),
-            Error::Expand { required: true, .. } => {
-                "set that variable, or give a default: `${NAME:-default}`".into()
-            }
-            Error::Expand { message, .. } if message.starts_with("unterminated") => {
-                "close it with `}`, or write `\\$` for a literal `$`".into()
-            }
-            Error::Expand { .. } => {
-                "expansion is limited (32 levels, 1 MiB per value, 4 MiB in all): \
-                 write the value out, or single-quote it to keep it literal"
-                    .into()
+            Error::Expand { kind, .. } => {
+                use crate::dotenv::value::{
+                    ExpandErrorKind, MAX_DEPTH, MAX_EXPANDED, MAX_GROWTH_TOTAL,
+                };
+                match kind {
+                    ExpandErrorKind::Required { .. } => {
+                        "set that variable, or give a default: `${NAME:-default}`".into()
+                    }
+                    ExpandErrorKind::Unterminated => {
+                        "close it with `}`, or write `\\$` for a literal `$`".into()
+                    }
+                    ExpandErrorKind::TooDeep
+                    | ExpandErrorKind::TooLarge
+                    | ExpandErrorKind::TotalTooLarge => format!(
+                        "expansion is limited ({MAX_DEPTH} levels, {} MiB per value, {} MiB in all): \
+                         write the value out, or single-quote it to keep it literal",
+                        MAX_EXPANDED >> 20,
+                        MAX_GROWTH_TOTAL >> 20
+                    ),
+                }
             }
             Error::NotUtf8 { .. } => "save the file as UTF-8".into(),
             Error::NotRegularFile { .. } => {

@@ -74,11 +74,7 @@ impl Entry<'_> {
                     col: self.col,
                 },
                 name: self.name.to_owned(),
-                message: format!(
-                    "expansion adds more than {} MiB to this environment's values",
-                    value::MAX_GROWTH_TOTAL >> 20
-                ),
-                required: false,
+                kind: value::ExpandErrorKind::TotalTooLarge,
             });
         }
         *budget -= growth;
@@ -107,8 +103,7 @@ impl Entry<'_> {
                 col,
             },
             name: self.name.to_owned(),
-            message: e.kind.to_string(),
-            required: matches!(e.kind, value::ExpandErrorKind::Required { .. }),
+            kind: e.kind,
         }
     }
 

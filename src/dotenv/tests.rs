@@ -106,7 +106,7 @@ fn expand_err(src: &str) -> (usize, usize, String) {
             Ok(v) => {
                 vars.insert(e.name.to_owned(), v);
             }
-            Err(Error::Expand { at, message, .. }) => return (at.line, at.col, message),
+            Err(Error::Expand { at, kind, .. }) => return (at.line, at.col, kind.to_string()),
             Err(other) => panic!("{other:?}"),
         }
     }

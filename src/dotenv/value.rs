@@ -33,6 +33,8 @@ pub struct ExpandError {
 pub enum ExpandErrorKind {
     TooDeep,
     TooLarge,
+    /// Expansion added more than [`MAX_GROWTH_TOTAL`] to one environment.
+    TotalTooLarge,
     Unterminated,
     /// `${NAME:?message}` / `${NAME?message}` with NAME unset (or empty).
     Required {
@@ -52,6 +54,11 @@ impl std::fmt::Display for ExpandErrorKind {
                 f,
                 "the expanded value is larger than {} MiB",
                 MAX_EXPANDED >> 20
+            ),
+            ExpandErrorKind::TotalTooLarge => write!(
+                f,
+                "expansion adds more than {} MiB to this environment's values",
+                MAX_GROWTH_TOTAL >> 20
             ),
             ExpandErrorKind::Unterminated => f.write_str("unterminated `${`"),
             ExpandErrorKind::Required {

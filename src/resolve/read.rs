@@ -376,7 +376,7 @@ enum Plain {
 fn expand_finding(env: &str, path: &Path, entry: &Entry<'_>, err: &Error) -> Finding {
     // `decode_within` fails only with a located expansion error.
     let (line, col, message) = match err {
-        Error::Expand { at, message, .. } => (at.line, at.col, message.clone()),
+        Error::Expand { at, kind, .. } => (at.line, at.col, kind.to_string()),
         other => (entry.line, entry.col, other.to_string()),
     };
     Finding::error(
