@@ -50,6 +50,19 @@ impl Source {
     }
 }
 
+/// Whether `bytes` mention a private key: `AGE-SECRET-KEY-1` in any case,
+/// or `ENVSAFE_PRIVATE_KEY`. Searched in place (no upper-cased copy of what
+/// may be secret bytes).
+pub(crate) fn mentions_private_key(bytes: &[u8]) -> bool {
+    const AGE: &[u8] = b"AGE-SECRET-KEY-1";
+    memchr::memmem::find(bytes, env_vars::ENVSAFE_PRIVATE_KEY.as_bytes()).is_some()
+        || memchr::memchr2_iter(b'a', b'A', bytes).any(|i| {
+            bytes
+                .get(i..i + AGE.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(AGE))
+        })
+}
+
 /// The keys held for an environment ([`KeyLookup::held_keys`]).
 #[derive(Debug, Default)]
 pub struct HeldKeys {
@@ -203,4 +216,17 @@ fn parse_all(texts: &[crate::SecretValue]) -> Vec<PrivateKey> {
                 .collect::<Vec<_>>()
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn private_keys_are_mentioned_in_any_case() {
+        use super::mentions_private_key as m;
+        assert!(m(b"x\nage-secret-key-1abc\n"));
+        assert!(m(b"AGE-SECRET-KEY-1"));
+        assert!(m(b"export ENVSAFE_PRIVATE_KEY_CI=x"));
+        assert!(!m(b"AGE-SECRET-KEY-"));
+        assert!(!m(b"an age secret key"));
+    }
 }

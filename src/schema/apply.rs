@@ -20,9 +20,8 @@ pub fn schema_value(name: &str, spec: &VarSpec, root: &Path) -> Result<Option<Se
         let path = root.join(file);
         let bytes = crate::fsutil::read_bytes(&path, MAX_FROM_FILE)?;
         // A committed envsafe.toml must not hand the private keys to the app.
-        let holds_keys = crate::write::is_keys_file_name(&path)
-            || memchr::memmem::find(&bytes.to_ascii_uppercase(), b"AGE-SECRET-KEY-1").is_some()
-            || memchr::memmem::find(&bytes, b"ENVSAFE_PRIVATE_KEY").is_some();
+        let holds_keys =
+            crate::write::is_keys_file_name(&path) || crate::keys::mentions_private_key(&bytes);
         if holds_keys {
             return Err(Error::KeysFileTarget {
                 path,
