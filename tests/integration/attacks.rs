@@ -13,10 +13,6 @@ fn project() -> Project {
     p
 }
 
-fn append(p: &Project, file: &str, text: &str) {
-    p.write(file, &format!("{}{text}", p.read(file)));
-}
-
 #[test]
 fn from_file_never_reads_keys_fifos_or_devices() {
     let p = project();
@@ -65,7 +61,7 @@ fn a_keys_file_listed_as_an_env_file_is_refused() {
         "files = [\".env\"]",
         "files = [\".env.keys\", \".env\"]",
     );
-    append(&p, ".env", "LOGTAG=${ENVSAFE_PRIVATE_KEY_DEVELOPMENT}\n");
+    p.append(".env", "LOGTAG=${ENVSAFE_PRIVATE_KEY_DEVELOPMENT}\n");
     let key = p.private_key("development");
     let out = p
         .envsafe(&["run", "--", "sh", "-c", "echo $LOGTAG"])
@@ -83,7 +79,7 @@ fn a_keys_file_listed_as_an_env_file_is_refused() {
 #[test]
 fn a_required_message_is_never_expanded() {
     let p = project();
-    append(&p, ".env", "LEAK=${NOPE:?$DB_PASSWORD}\n");
+    p.append(".env", "LEAK=${NOPE:?$DB_PASSWORD}\n");
     let n = p.read(".env").lines().count();
     for args in [&["get"][..], &["run", "--", "true"], &["check", "--json"]] {
         let out = p.envsafe(args).output().unwrap();
@@ -260,10 +256,8 @@ fn zero_config_keys_not_named_for_the_environment_still_guard_the_header() {
         .assert()
         .success();
     let key = p.private_key("development");
-    let mine = p.header_key(".env");
-    let attacker = p.fresh_public_key();
     std::fs::remove_file(p.file(".env.keys")).unwrap();
-    p.replace_in(".env", &mine, &attacker);
+    p.swap_header_key(".env");
     p.envsafe(&["set", "NEW_TOKEN", "v"])
         .env("ENVSAFE_PRIVATE_KEY", &key)
         .assert()
@@ -338,9 +332,7 @@ fn set_refuses_what_no_environment_variable_can_hold_and_never_echoes_words() {
 fn the_hook_lets_an_example_file_through_and_allow_never_covers_a_secret_value() {
     let p = hooked();
     p.envsafe(&["init"]).assert().success();
-    append(
-        &p,
-        "envsafe.toml",
+    p.append("envsafe.toml",
         "\n[vars.API_URL]\ntype = \"url\"\nsecret = false\nrequired = true\n\n[vars.DB_PASSWORD]\nmin_length = 12\n\n[hook]\nallow = [\"docs/**\"]\n",
     );
     p.envsafe(&["set", "DB_PASSWORD", "correct-horse-battery"])

@@ -232,9 +232,7 @@ fn a_swapped_header_key_and_temporary_files_are_blocked() {
     p.envsafe(&["init"]).assert().success();
     p.envsafe(&["set", "API_TOKEN", "v"]).assert().success();
     first_commit(&p);
-    let pinned = p.header_key(".env");
-    let attacker = p.fresh_public_key();
-    p.replace_in(".env", &pinned, &attacker);
+    p.swap_header_key(".env");
     add(&p, ".env");
     let f = findings(&p);
     assert_eq!(f.len(), 1, "{f:?}");

@@ -16,8 +16,7 @@ fn a_swapped_header_key_is_refused_by_writers_and_reported_by_check() {
     p.envsafe(&["set", "API_TOKEN", "v1-secret"])
         .assert()
         .success();
-    let attacker = p.fresh_public_key();
-    p.replace_in(".env", &pinned, &attacker);
+    let (_, attacker) = p.swap_header_key(".env");
     let before = p.snapshot();
     let line = p.header_line(".env");
     let expected = format!(
@@ -55,9 +54,7 @@ fn zero_config_writers_refuse_a_header_their_key_does_not_belong_to() {
     p.envsafe(&["set", "API_TOKEN", "v1-secret"])
         .assert()
         .success();
-    let mine = p.header_key(".env");
-    let attacker = p.fresh_public_key();
-    p.replace_in(".env", &mine, &attacker);
+    let (mine, attacker) = p.swap_header_key(".env");
     let before = p.snapshot();
     let line = p.header_line(".env");
     p.envsafe(&["set", "NEW_TOKEN", "x"]).assert().code(4).stderr(format!(
@@ -312,10 +309,7 @@ min_length = 12
 fn schema_project() -> Project {
     let p = Project::new();
     p.envsafe(&["init"]).assert().success();
-    p.write(
-        "envsafe.toml",
-        &format!("{}{SCHEMA}", p.read("envsafe.toml")),
-    );
+    p.append("envsafe.toml", SCHEMA);
     p
 }
 
@@ -323,10 +317,7 @@ fn schema_project() -> Project {
 fn writes_follow_the_schema() {
     let p = schema_project();
     // `encrypt` leaves `secret = false` variables plain.
-    p.write(
-        ".env",
-        &format!("{}PORT=8080\nDB_PASSWORD=hunter2hunter2\n", p.read(".env")),
-    );
+    p.append(".env", "PORT=8080\nDB_PASSWORD=hunter2hunter2\n");
     p.envsafe(&["encrypt"])
         .assert()
         .success()
@@ -396,10 +387,7 @@ fn run_warns_by_name_about_a_plain_secret_in_an_encrypted_file() {
     p.envsafe(&["set", "API_TOKEN", "sealed-value"])
         .assert()
         .success();
-    p.write(
-        ".env",
-        &format!("{}LEAKY_TOKEN=plain-leak-value\n", p.read(".env")),
-    );
+    p.append(".env", "LEAKY_TOKEN=plain-leak-value\n");
     let n = p.read(".env").lines().count();
     let out = p.envsafe(&["run", "--", "true"]).output().unwrap();
     assert!(out.status.success());

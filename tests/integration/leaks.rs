@@ -19,10 +19,6 @@ fn project() -> (Project, String) {
     (p, key)
 }
 
-fn append(p: &Project, file: &str, text: &str) {
-    p.write(file, &format!("{}{text}", p.read(file)));
-}
-
 fn line_count(p: &Project, file: &str) -> usize {
     p.read(file).lines().count()
 }
@@ -31,7 +27,7 @@ fn line_count(p: &Project, file: &str) -> usize {
 fn a_token_pasted_on_its_own_line_is_never_echoed() {
     let (p, _) = project();
     let token = "ghp_a1B2c3D4e5F6g7H8i9J0kLmNoPqRsTuVwXyZ01";
-    append(&p, ".env", &format!("{token}\n"));
+    p.append(".env", &format!("{token}\n"));
     let n = line_count(&p, ".env");
     let out = p.envsafe(&["get"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -55,7 +51,7 @@ fn colon_and_space_separated_lines_show_only_the_name() {
         ("SECRET_TOKEN value123abc", 14, "SECRET_TOKEN************"),
     ] {
         let (p, _) = project();
-        append(&p, ".env", &format!("{line}\n"));
+        p.append(".env", &format!("{line}\n"));
         let n = line_count(&p, ".env");
         let out = p.envsafe(&["run", "--", "true"]).output().unwrap();
         assert_no_secret(&out, &["sk_live_51Habc", "value123abc"]);
@@ -73,9 +69,7 @@ fn colon_and_space_separated_lines_show_only_the_name() {
 #[test]
 fn later_lines_of_a_multi_line_value_are_masked_whole() {
     let (p, _) = project();
-    append(
-        &p,
-        ".env",
+    p.append(".env",
         "CERT=\"-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\" tail\n",
     );
     let n = line_count(&p, ".env");
@@ -173,8 +167,7 @@ fn set_name_with_a_value_in_it_does_not_echo_the_value() {
 #[test]
 fn run_never_hands_the_keys_to_the_command() {
     let (p, key) = project();
-    append(
-        &p,
+    p.append(
         ".env",
         "REF=\"${ENVSAFE_PRIVATE_KEY_DEVELOPMENT}${ENVSAFE_PRIVATE_KEY}\"\n",
     );

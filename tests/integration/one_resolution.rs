@@ -152,11 +152,7 @@ fn sealed_values_are_opened_once_and_validated_with_the_same_precedence() {
         .write_stdin("correct-horse-battery")
         .assert()
         .success();
-    let env = p.read(".env");
-    p.write(
-        ".env",
-        &format!("{env}DB_URL=\"postgres://app:${{DB_PASSWORD}}@db/app\"\n"),
-    );
+    p.append(".env", "DB_URL=\"postgres://app:${DB_PASSWORD}@db/app\"\n");
     let url = stdout(&mut p.envsafe(&["run", "--strict", "--", "printenv", "DB_URL"]));
     assert_eq!(url, "postgres://app:correct-horse-battery@db/app\n");
     assert_eq!(stdout(&mut p.envsafe(&["get", "DB_URL"])), url);

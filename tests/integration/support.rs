@@ -189,6 +189,20 @@ impl Project {
         self.write(file, &text.replace(from, to));
     }
 
+    /// Appends `text` to `file`.
+    pub fn append(&self, file: &str, text: &str) {
+        self.write(file, &format!("{}{text}", self.read(file)));
+    }
+
+    /// An attacker's edit: `file`'s header now names a fresh public key.
+    /// Returns (the key it had, the attacker's).
+    pub fn swap_header_key(&self, file: &str) -> (String, String) {
+        let old = self.header_key(file);
+        let attacker = self.fresh_public_key();
+        self.replace_in(file, &old, &attacker);
+        (old, attacker)
+    }
+
     /// A fresh public key from `envsafe keygen` (someone else's key).
     pub fn fresh_public_key(&self) -> String {
         stdout(&mut self.envsafe(&["keygen"]))
