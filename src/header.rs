@@ -62,6 +62,17 @@ pub fn location(doc: &Document) -> Location {
     }
 }
 
+/// The `env=` of the header among `text`'s leading comments, if any
+/// (without parsing the rest of the file or checking the key).
+pub fn env_in_text(text: &str) -> Option<String> {
+    let (_, line) = crate::dotenv::leading_comments(text).find(|(_, l)| is_header_line(l))?;
+    line.trim_start()[MARK.len()..]
+        .split_whitespace()
+        .find_map(|f| f.strip_prefix("env="))
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
 /// Finds and parses the header in the file's leading comment block.
 pub fn find(doc: &Document) -> Result<Option<Header>> {
     let Some((line, text)) = doc.leading_comments().find(|(_, l)| is_header_line(l)) else {

@@ -31,6 +31,15 @@ fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
+/// The environment of an env file no environment lists: its header's
+/// `env=`, else its name's (`.env.production`), else `development`. Reads
+/// the leading comments only.
+pub fn loose_env(path: &str, text: &str) -> String {
+    crate::header::env_in_text(text)
+        .or_else(|| crate::config::env_from_file_name(file_name(path)))
+        .unwrap_or_else(|| "development".into())
+}
+
 /// The kind of the file at `path` (repository-relative) holding `text`.
 /// Names are compared without case, and editor leftovers (`.env~`,
 /// `#.env#`, a trailing space) count as what they copy.
@@ -181,12 +190,7 @@ pub fn loose_env_file(path: &Path, text: &str, kind: FileKind, config: &Config) 
     if kind == FileKind::Envrc {
         return lenient_secrets(path, text, config);
     }
-    let env = Document::parse(path, text.to_owned())
-        .ok()
-        .and_then(|d| crate::header::find(&d).ok().flatten())
-        .and_then(|h| h.env)
-        .or_else(|| crate::config::env_from_file_name(file_name(&path.to_string_lossy())))
-        .unwrap_or_else(|| "development".into());
+    let env = loose_env(&path.to_string_lossy(), text);
     let sources = vec![(path.to_path_buf(), Some(text.to_owned()))];
     let opts = Options::staged(false);
     let Ok(res) = resolve::resolve_sources(config, Path::new(""), &env, sources, &opts) else {

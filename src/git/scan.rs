@@ -219,7 +219,7 @@ fn current_secrets(
                 continue;
             };
             if blob::kind_of(&s.path, &text) == FileKind::Env {
-                texts.push(("development".into(), s.path.clone(), text));
+                texts.push((blob::loose_env(&s.path, &text), s.path.clone(), text));
             }
         }
         // One opener cache per environment: its key is looked up once.
