@@ -27,19 +27,27 @@ fn lead(b: &[u8]) -> usize {
     i
 }
 
-/// How many leading bytes of `line` (the first line of an assignment) are
-/// its name part and may be shown.
-fn shown_prefix(line: &str) -> usize {
+/// Where the name of `[blanks][export blanks]NAME…` is in `line`: its
+/// start and end (empty when the line does not start with a name). The
+/// hook reads names of lines it does not parse with the same rule.
+pub(crate) fn name_span(line: &str) -> (usize, usize) {
     let b = line.as_bytes();
     let start = lead(b);
     let name = b[start..]
         .iter()
         .take_while(|c| super::is_key_byte(**c))
         .count();
-    if name == 0 {
+    (start, start + name)
+}
+
+/// How many leading bytes of `line` (the first line of an assignment) are
+/// its name part and may be shown.
+fn shown_prefix(line: &str) -> usize {
+    let b = line.as_bytes();
+    let (start, after_name) = name_span(line);
+    if after_name == start {
         return 0;
     }
-    let after_name = start + name;
     let mut i = after_name + blanks(&b[after_name..]);
     if b.get(i) == Some(&b'=') {
         // `NAME =`: the name, the `=`, blanks and an opening quote.

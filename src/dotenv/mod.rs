@@ -8,6 +8,7 @@ pub mod value;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Location, Result};
+pub(crate) use mask::name_span;
 pub use mask::Shown;
 pub use parse::{is_key_byte, Assignment, Quote};
 use parse::{ItemKind, RawItem};

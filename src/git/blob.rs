@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::config::Config;
 use crate::diag::{Code, Finding, Severity};
-use crate::dotenv::{is_key_byte, Document};
+use crate::dotenv::Document;
 use crate::resolve::{self, Options};
 use crate::schema::placement;
 
@@ -110,13 +110,12 @@ pub fn has_age_key(line: &str) -> bool {
     })
 }
 
-/// The variable a line assigns (`NAME=…`, `export NAME=…`, `NAME: …`).
+/// The variable a line assigns (`NAME=…`, `export NAME=…`, `NAME: …`),
+/// found by the parser's own rule for where a name is.
 fn assigned_name(line: &str) -> Option<&str> {
-    let t = line.trim_start();
-    let t = t.strip_prefix("export ").unwrap_or(t).trim_start();
-    let end = t.bytes().position(|b| !is_key_byte(b))?;
-    let rest = t[end..].trim_start();
-    (end > 0 && rest.starts_with(['=', ':'])).then(|| &t[..end])
+    let (start, end) = crate::dotenv::name_span(line);
+    let rest = line[end..].trim_start();
+    (end > start && rest.starts_with(['=', ':'])).then(|| &line[start..end])
 }
 
 /// Private key material anywhere in `text`.
@@ -342,6 +341,9 @@ mod tests {
             assigned_name(&format!("export ENVSAFE_PRIVATE_KEY_CI={key}")),
             Some("ENVSAFE_PRIVATE_KEY_CI")
         );
+        assert_eq!(assigned_name("export\tAPI_KEY = x"), Some("API_KEY"));
+        assert_eq!(assigned_name("  API_KEY: x"), Some("API_KEY"));
+        assert_eq!(assigned_name("= x"), None);
     }
 
     #[test]
