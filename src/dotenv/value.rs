@@ -95,17 +95,16 @@ enum Mode {
 /// variables expanded through `lookup`. Single quotes are literal; a dotenvx
 /// ciphertext (`encrypted:…`) is never expanded.
 pub fn decode(inner: &str, quote: Quote, lookup: Lookup<'_>) -> Expanded {
+    let lookup = (!inner.starts_with(DOTENVX_PREFIX)).then_some(lookup);
+    decode_with(inner, quote, lookup)
+}
+
+/// Escapes by quote style; `lookup`, when there is one, expands.
+fn decode_with(inner: &str, quote: Quote, lookup: Option<Lookup<'_>>) -> Expanded {
     match quote {
         Quote::Single => Ok(normalize_newlines(inner)),
-        _ => {
-            let mode = if quote == Quote::None {
-                Mode::Plain
-            } else {
-                Mode::Escapes
-            };
-            let lookup = (!inner.starts_with(DOTENVX_PREFIX)).then_some(lookup);
-            expand(inner, mode, lookup, 0)
-        }
+        Quote::None => expand(inner, Mode::Plain, lookup, 0),
+        _ => expand(inner, Mode::Escapes, lookup, 0),
     }
 }
 
@@ -177,28 +176,27 @@ fn expand(s: &str, mode: Mode, lookup: Option<Lookup<'_>>, depth: usize) -> Expa
                     i += 1;
                 }
             }
-            b'$' if lookup.is_none() => i += 1,
-            b'$' if b.get(i + 1) == Some(&b'(') => {
+            b'$' => match lookup {
+                None => i += 1,
                 // Command substitution is never run, and nothing inside it
                 // is expanded: it stays literal up to its closing `)`.
-                i += command_len(&b[i..]);
-            }
-            b'$' => {
-                let Some(lookup) = lookup else { unreachable!() };
-                let expanded =
-                    expansion(&s[i..], mode, lookup, depth).map_err(|e| ExpandError {
-                        offset: i + e.offset,
-                        kind: e.kind,
-                    })?;
-                if let Some((text, used)) = expanded {
-                    push(&mut out, &s[run..i], i)?;
-                    push(&mut out, &text, i)?;
-                    i += used;
-                    run = i;
-                } else {
-                    i += 1;
+                Some(_) if b.get(i + 1) == Some(&b'(') => i += command_len(&b[i..]),
+                Some(lookup) => {
+                    let expanded =
+                        expansion(&s[i..], mode, lookup, depth).map_err(|e| ExpandError {
+                            offset: i + e.offset,
+                            kind: e.kind,
+                        })?;
+                    if let Some((text, used)) = expanded {
+                        push(&mut out, &s[run..i], i)?;
+                        push(&mut out, &text, i)?;
+                        i += used;
+                        run = i;
+                    } else {
+                        i += 1;
+                    }
                 }
-            }
+            },
             b'\r' => {
                 push(&mut out, &s[run..i], i)?;
                 out.push('\n');
@@ -374,11 +372,7 @@ fn shown_message(word: &str) -> String {
 /// The value of `inner` with escapes applied and nothing expanded (a keys
 /// file's values: never expanded, so an error can never show one).
 pub fn decode_unexpanded(inner: &str, quote: Quote) -> String {
-    match quote {
-        Quote::Single => normalize_newlines(inner),
-        Quote::None => expand(inner, Mode::Plain, None, 0).expect("no expansion, no limit"),
-        _ => expand(inner, Mode::Escapes, None, 0).expect("no expansion, no limit"),
-    }
+    decode_with(inner, quote, None).expect("no expansion, no limit")
 }
 
 fn is_bare_safe(c: char) -> bool {
