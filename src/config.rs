@@ -85,8 +85,32 @@ impl Config {
                 }
             }
         }
+        for (env, e) in &config.environments {
+            for entry in &e.recipients {
+                if let Err(why) = crate::crypto::Recipient::parse(entry) {
+                    let offset =
+                        crate::span::key_offset(text, &["environments", env, "recipients"]);
+                    return Err(error_at(
+                        path,
+                        text,
+                        offset,
+                        format!("environments.{env}.recipients: `{}`: {why}", shown(entry)),
+                    ));
+                }
+            }
+        }
         crate::schema::check_config(&mut config.vars, path, text)?;
         Ok(config)
+    }
+
+    /// The recipients of `env`'s team key file (validated by `parse`).
+    pub fn recipients(&self, env: &str) -> Vec<crate::crypto::Recipient> {
+        self.environments.get(env).map_or_else(Vec::new, |e| {
+            e.recipients
+                .iter()
+                .filter_map(|r| crate::crypto::Recipient::parse(r).ok())
+                .collect()
+        })
     }
 
     /// The public key pinned for `env`, if any (validated by `parse`).
@@ -114,15 +138,60 @@ impl Config {
     }
 }
 
+/// A recipient entry as shown in an error: the key type and the first
+/// characters (entries are public keys, but a pasted private key must not
+/// be echoed whole).
+fn shown(entry: &str) -> String {
+    let short: String = entry.chars().take(16).collect();
+    if short.len() < entry.len() {
+        format!("{short}…")
+    } else {
+        short
+    }
+}
+
 /// Records `public` as the pinned key of `env` in the envsafe.toml at
 /// `path`, keeping the rest of the file as it is (comments, order). The
 /// environment's table is created if missing.
 pub fn write_pin(path: &Path, env: &str, public: &PublicKey) -> Result<()> {
     let _lock = crate::fsutil::DirLock::for_file(path)?;
     let text = crate::fsutil::read_to_string(path)?;
+    let new = with_pin(path, &text, env, public)?;
+    crate::fsutil::atomic_write(path, new.as_bytes(), None)
+}
+
+/// `text` (envsafe.toml at `path`) with `public` pinned for `env`.
+pub fn with_pin(path: &Path, text: &str, env: &str, public: &PublicKey) -> Result<String> {
+    edit_env(path, text, env, |table| {
+        table.insert("public_key", toml_edit::value(public.to_string()));
+    })
+}
+
+/// `text` (envsafe.toml at `path`) with `env`'s recipients set to
+/// `entries`, one per line.
+pub fn with_recipients(path: &Path, text: &str, env: &str, entries: &[String]) -> Result<String> {
+    edit_env(path, text, env, |table| {
+        let mut array: toml_edit::Array = entries.iter().map(String::as_str).collect();
+        for value in array.iter_mut() {
+            value.decor_mut().set_prefix("\n    ");
+        }
+        array.set_trailing("\n");
+        array.set_trailing_comma(true);
+        table.insert("recipients", toml_edit::value(array));
+    })
+}
+
+/// Applies `f` to `[environments.ENV]` of `text`, keeping the rest of the
+/// file as it is (comments, order); the table is created if missing.
+fn edit_env(
+    path: &Path,
+    text: &str,
+    env: &str,
+    f: impl FnOnce(&mut dyn toml_edit::TableLike),
+) -> Result<String> {
     let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
         let offset = e.span().map_or(0, |s| s.start);
-        error_at(path, &text, offset, e.message().trim().to_owned())
+        error_at(path, text, offset, e.message().trim().to_owned())
     })?;
     let envs = doc.entry("environments").or_insert_with(|| {
         let mut t = toml_edit::Table::new();
@@ -132,7 +201,7 @@ pub fn write_pin(path: &Path, env: &str, public: &PublicKey) -> Result<()> {
     let Some(envs) = envs.as_table_like_mut() else {
         return Err(error_at(
             path,
-            &text,
+            text,
             0,
             "`environments` is not a table".into(),
         ));
@@ -143,13 +212,13 @@ pub fn write_pin(path: &Path, env: &str, public: &PublicKey) -> Result<()> {
     let Some(table) = table.as_table_like_mut() else {
         return Err(error_at(
             path,
-            &text,
+            text,
             0,
             format!("`environments.{env}` is not a table"),
         ));
     };
-    table.insert("public_key", toml_edit::value(public.to_string()));
-    crate::fsutil::atomic_write(path, doc.to_string().as_bytes(), None)
+    f(table);
+    Ok(doc.to_string())
 }
 
 /// `.env` for development, `.env.<name>` for any other environment.

@@ -34,6 +34,11 @@ pub fn private_key_var(env: &str) -> String {
 /// An age identity (a path, or the identity itself) for team key files.
 pub const ENVSAFE_IDENTITY: &str = "ENVSAFE_IDENTITY";
 
+/// The home directory: the personal identity
+/// (`~/.config/envsafe/identity.txt`) and ssh keys (`~/.ssh/id_ed25519`,
+/// `~/.ssh/id_rsa`) are looked up under it.
+pub const HOME: &str = "HOME";
+
 /// Variables that hold key material: `run` never passes them to the
 /// command, and `${…}` in a file never expands to them.
 pub fn is_key_var(name: &str) -> bool {

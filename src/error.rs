@@ -216,6 +216,41 @@ pub enum Error {
     )]
     PendingJournal { dir: PathBuf, journal: PathBuf },
 
+    /// The OS keyring refused or is unreachable. `why` is the keyring's
+    /// message (never a secret).
+    #[error("could not {action} the keyring entry {account}: {why}")]
+    Keyring {
+        action: &'static str,
+        account: String,
+        why: String,
+    },
+
+    /// A team key file (`.envsafe/<env>.age`) that is damaged or holds no
+    /// environment key.
+    #[error("{}: {why}", path.display())]
+    TeamFile { path: PathBuf, why: String },
+
+    /// A recipient that age cannot encrypt to (the entry is public: a
+    /// public key and a display name).
+    #[error("environment `{env}`: recipient `{entry}`: {why}")]
+    Recipient {
+        env: String,
+        entry: String,
+        why: String,
+    },
+
+    /// `recipients remove` of a recipient the environment does not list.
+    #[error("environment `{env}` has no recipient `{entry}`")]
+    RecipientNotListed { env: String, entry: String },
+
+    /// A personal identity already exists where `identity new` would put one.
+    #[error("a personal identity already exists in {place}")]
+    IdentityExists { place: String },
+
+    /// No personal identity was found (`identity show`).
+    #[error("no identity found (tried: {})", tried.join("; "))]
+    NoIdentity { tried: Vec<String> },
+
     /// `--plain` for a variable that is secret.
     #[error("`{name}` is secret ({why}): it is stored encrypted, never plain")]
     PlainSecret { name: String, why: &'static str },
@@ -248,12 +283,16 @@ impl Error {
             | Error::NoHeader { .. }
             | Error::KeyMismatch { .. }
             | Error::UndeclaredEnv { .. }
+            | Error::TeamFile { .. }
+            | Error::NoIdentity { .. }
             | Error::Ciphertext { .. } => ErrorKind::Key,
             Error::InvalidName { .. }
             | Error::UnknownEnvironment { .. }
             | Error::EnvSelection { .. }
             | Error::Usage { .. }
             | Error::KeysFileTarget { .. }
+            | Error::Recipient { .. }
+            | Error::RecipientNotListed { .. }
             | Error::EmptyValue { .. }
             | Error::PlainSecret { .. } => ErrorKind::Usage,
             Error::ValueRejected { .. } => ErrorKind::Validation,
@@ -370,7 +409,9 @@ impl Error {
                 "`envsafe ls` lists the variables of each file".into()
             }
             Error::KeyNotFound { env, .. } => format!(
-                "set {} to the private key, or add it to .env.keys (ask a key holder)",
+                "set {} to the private key, or add it to .env.keys (ask a key holder); in a team, \
+                 give an admin your recipient (`envsafe identity show`) to add with \
+                 `envsafe recipients add`",
                 crate::env_vars::private_key_var(env)
             ),
             Error::InvalidPublicKey { .. } => {
@@ -421,6 +462,27 @@ impl Error {
                 "run any envsafe command in {} first: it finishes the interrupted write",
                 crate::fsutil::parent_dir(journal).display()
             ),
+            Error::Keyring { .. } => "keep the key in .env.keys instead (`envsafe keys export \
+                 >> .env.keys`); on Linux the kernel keyring (keyutils) must be reachable"
+                .into(),
+            Error::TeamFile { .. } => "restore it from git, or have a key holder write it again: \
+                 `envsafe recipients add RECIPIENT`"
+                .into(),
+            Error::Recipient { .. } => "a recipient is an age public key (age1…), an ssh public \
+                 key line (ssh-ed25519 / ssh-rsa), or an age plugin recipient (age1NAME1…, with \
+                 age-plugin-NAME on PATH)"
+                .into(),
+            Error::RecipientNotListed { env, .. } => {
+                format!("`envsafe recipients list -e {env}` shows who is listed")
+            }
+            Error::IdentityExists { .. } => {
+                "`envsafe identity show` prints its recipient; move the file away to make a new one"
+                    .into()
+            }
+            Error::NoIdentity { .. } => {
+                "make one with `envsafe identity new`, or set ENVSAFE_IDENTITY to an identity file"
+                    .into()
+            }
             Error::Io { .. } => return None,
         })
     }

@@ -120,3 +120,20 @@ pub fn render(public_key: &PublicKey, env: &str) -> String {
          {MARK} public-key={public_key} env={env}\n"
     )
 }
+
+/// `text` with the header line's `public-key=` field set to `public`
+/// (everything else on every line kept); None without a header.
+pub fn with_public_key(text: &str, public: &PublicKey) -> Option<String> {
+    let (_, line) = crate::dotenv::leading_comments(text).find(|(_, l)| is_header_line(l))?;
+    // `line` is a slice of `text`: its offset is the distance between them.
+    let start = line.as_ptr() as usize - text.as_ptr() as usize;
+    let field = line.find("public-key=")? + "public-key=".len();
+    let end = line[field..]
+        .find(char::is_whitespace)
+        .map_or(line.len(), |e| field + e);
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..start + field]);
+    out.push_str(&public.to_string());
+    out.push_str(&text[start + end..]);
+    Some(out)
+}

@@ -24,6 +24,8 @@ pub struct Workspace {
     pub files: Vec<PathBuf>,
     /// `--keys-file`.
     pub keys_file: Option<PathBuf>,
+    /// Asks for passphrases (an ssh identity's), set by the front end.
+    pub prompt: Option<crate::keys::Prompter>,
 }
 
 /// Every environment checked.
@@ -95,6 +97,7 @@ impl Workspace {
             envs,
             files,
             keys_file,
+            prompt: None,
         })
     }
 
@@ -200,6 +203,7 @@ impl Workspace {
         KeyLookup {
             keys_file: self.keys_file.clone(),
             project_root: self.project.root.clone(),
+            prompt: self.prompt.clone(),
         }
     }
 

@@ -192,6 +192,111 @@ pub enum Command {
     /// that its own flags are never read as envsafe's.
     #[command(override_usage = "envsafe run [OPTIONS] -- <COMMAND>...")]
     Run(Deferred<RunArgs>),
+    /// A new keypair for the environment; every value re-encrypted to it
+    ///
+    /// Re-encrypts every value of every file of the environment, rewrites the
+    /// headers and the pinned key, re-wraps the team key file
+    /// (.envsafe/ENV.age) to the recipients, and gives the new private key to
+    /// the stores that held the old one (.env.keys, the OS keyring). All or
+    /// nothing: killed midway, the next envsafe command finishes or undoes it.
+    /// Values never change (`rotation = "manual"` ones included): a leaked
+    /// secret must also be changed where it is issued.
+    Rotate(Deferred<OnlyGlobal>),
+    /// Team access: who can unlock the environment key (.envsafe/ENV.age)
+    ///
+    /// A recipient is an age public key (age1…), an ssh public key
+    /// (ssh-ed25519 / ssh-rsa, or the path of a .pub file), or an age plugin
+    /// recipient (age1NAME1…, with age-plugin-NAME on PATH). The list lives in
+    /// envsafe.toml (`[environments.NAME] recipients`); the team file is the
+    /// environment key, age-encrypted to them: `age -d -i IDENTITY
+    /// .envsafe/ENV.age` prints it.
+    Recipients(Deferred<RecipientsArgs>),
+    /// Your personal age identity, which unlocks team key files
+    ///
+    /// Looked up in order: ENVSAFE_IDENTITY (a path, or the identity itself),
+    /// ~/.config/envsafe/identity.txt or the OS keyring (`new --keyring`),
+    /// ~/.ssh/id_ed25519, ~/.ssh/id_rsa; plugin identities (AGE-PLUGIN-…)
+    /// inside any of them.
+    Identity(Deferred<IdentityArgs>),
+    /// Move environment keys between .env.keys and the OS keyring
+    Keys(Deferred<KeysArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct RecipientsArgs {
+    #[command(subcommand)]
+    pub action: RecipientsAction,
+    #[command(flatten)]
+    pub global: Global,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecipientsAction {
+    /// List the environment's recipients (no key needed)
+    List,
+    /// Add a recipient and re-wrap the team key file (needs the environment key)
+    Add {
+        /// The recipient: `age1…`, `ssh-ed25519 AAAA… [name]` (quoted, or as
+        /// separate words), or the path of an ssh .pub file
+        #[arg(required = true, num_args = 1..)]
+        recipient: Vec<String>,
+        /// A display name (replaces an ssh key's comment)
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Remove a recipient, then rotate the environment key
+    ///
+    /// Prints the secrets the member could read: git history still holds
+    /// their old ciphertexts, which the removed key opens, so change those
+    /// values where they are issued.
+    Remove {
+        /// The recipient's key, whole entry, or display name
+        #[arg(required = true, num_args = 1..)]
+        recipient: Vec<String>,
+        /// Only re-wrap the team file; keep the environment key (the member
+        /// may have kept a copy of it)
+        #[arg(long)]
+        no_rotate: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct IdentityArgs {
+    #[command(subcommand)]
+    pub action: IdentityAction,
+    #[command(flatten)]
+    pub global: Global,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IdentityAction {
+    /// Make a personal age identity (~/.config/envsafe/identity.txt, mode 0600)
+    New {
+        /// Keep it in the OS keyring instead of a file
+        #[arg(long)]
+        keyring: bool,
+    },
+    /// Print your recipient, to hand to an admin (`envsafe recipients add`)
+    Show,
+}
+
+#[derive(Debug, Args)]
+pub struct KeysArgs {
+    #[command(subcommand)]
+    pub action: KeysAction,
+    #[command(flatten)]
+    pub global: Global,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysAction {
+    /// Move the environment's private key from .env.keys into the OS keyring
+    Store,
+    /// Print the environment's private key as a .env.keys line
+    ///
+    /// From wherever lookup finds it (the keyring included):
+    /// `envsafe keys export >> .env.keys` puts it back in the file.
+    Export,
 }
 
 // A command with no flags of its own.
@@ -343,7 +448,11 @@ impl Command {
             | Command::Keygen(a)
             | Command::Encrypt(a)
             | Command::Ls(a)
+            | Command::Rotate(a)
             | Command::Status(a) => &mut a.0.global,
+            Command::Recipients(a) => &mut a.0.global,
+            Command::Identity(a) => &mut a.0.global,
+            Command::Keys(a) => &mut a.0.global,
             Command::Set(a) => &mut a.0.global,
             Command::Unset(a) => &mut a.0.global,
             Command::Get(a) => &mut a.0.global,

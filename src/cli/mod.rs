@@ -45,13 +45,16 @@ fn setup(global: Global, ui: Ui) -> Result<Ctx, Failure> {
         path: PathBuf::from("."),
         source,
     })?;
-    let ws = Workspace::open(
+    let mut ws = Workspace::open(
         &cwd,
         global.config.as_deref(),
         global.env,
         global.file,
         global.keys_file,
     )?;
+    ws.prompt = Some(envsafe::keys::Prompter(std::sync::Arc::new(
+        ui::TerminalPrompt,
+    )));
     Ok(Ctx { ws, ui })
 }
 

@@ -8,7 +8,7 @@
     clippy::print_stderr
 )]
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use anstyle::{AnsiColor, Style};
 
@@ -144,5 +144,68 @@ impl Ui {
     /// An error report, printed once; never suppressed by --quiet.
     pub fn error(&self, lines: &str) {
         to_stderr(lines);
+    }
+}
+
+/// Passphrases asked on the terminal (an ssh identity's), through
+/// `/dev/tty`; without a terminal nothing is asked and the identity is
+/// skipped.
+pub struct TerminalPrompt;
+
+impl envsafe::crypto::Prompt for TerminalPrompt {
+    fn passphrase(&self, description: &str) -> Option<envsafe::SecretValue> {
+        if !std::io::stderr().is_terminal() {
+            return None;
+        }
+        rpassword::prompt_password(format!("{description}: "))
+            .ok()
+            .map(envsafe::SecretValue::new)
+    }
+
+    fn message(&self, text: &str) {
+        to_stderr(&format!("{text}\n"));
+    }
+}
+
+/// A progress bar on stderr for long rewrites (`rotate`): shown on a
+/// terminal, for 2,000 values or more, unless --quiet.
+pub struct Bar {
+    quiet: bool,
+    bar: std::cell::RefCell<Option<indicatif::ProgressBar>>,
+}
+
+impl Bar {
+    pub fn new(ui: &Ui) -> Self {
+        Bar {
+            quiet: ui.quiet,
+            bar: std::cell::RefCell::new(None),
+        }
+    }
+}
+
+impl envsafe::write::Progress for Bar {
+    fn start(&self, total: u64) {
+        if self.quiet || total < 2000 || !std::io::stderr().is_terminal() {
+            return;
+        }
+        let bar = indicatif::ProgressBar::new(total);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} values re-encrypted")
+        {
+            bar.set_style(style);
+        }
+        *self.bar.borrow_mut() = Some(bar);
+    }
+
+    fn advance(&self, n: u64) {
+        if let Some(bar) = &*self.bar.borrow() {
+            bar.inc(n);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.bar.borrow_mut().take() {
+            bar.finish_and_clear();
+        }
     }
 }

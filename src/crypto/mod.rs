@@ -1,10 +1,11 @@
-//! The only module that imports cipher, RNG or HMAC crates (a test in
+//! The only module that imports cipher, RNG, HMAC or age crates (a test in
 //! tests/integration/boundaries.rs holds it so). v1 per-value ECIES:
 //! X25519 + HKDF-SHA256 + XChaCha20-Poly1305, AAD = `envsafe:v1:` ‖ NAME.
 //! One ephemeral key per write batch ([`Sealer`]); readers cache the derived
 //! key per ephemeral public key ([`Opener`]), so a file costs one X25519 per
 //! batch, not per value.
 
+mod age_file;
 mod keyed_hash;
 mod keypair;
 pub(crate) mod random;
@@ -17,6 +18,7 @@ use sha2::Sha256;
 use x25519_dalek::StaticSecret;
 use zeroize::Zeroizing;
 
+pub use age_file::{wrap, Identities, Prompt, Recipient, RecipientKind, UnwrapError};
 pub use keyed_hash::KeyedHasher;
 pub use keypair::{PrivateKey, PublicKey};
 
@@ -75,7 +77,7 @@ impl Sealer {
         let k = derive(&shared, &eph_pub, recipient)?;
         Some(Self {
             eph_pub,
-            cipher: XChaCha20Poly1305::new(k.as_ref().into()),
+            cipher: XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&k[..])),
         })
     }
 
@@ -153,8 +155,10 @@ impl Opener {
             .diffie_hellman(&x25519_dalek::PublicKey::from(*eph_pub));
         let k = derive(&shared, eph_pub, &self.public)
             .ok_or(OpenError::Malformed("invalid ephemeral key"))?;
-        self.cache
-            .push((*eph_pub, XChaCha20Poly1305::new(k.as_ref().into())));
+        self.cache.push((
+            *eph_pub,
+            XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&k[..])),
+        ));
         Ok(self.cache.len() - 1)
     }
 

@@ -210,6 +210,49 @@ pub fn gitignore_with(root: &Path, keys_file: &Path) -> Result<Option<(String, b
     Ok(Some((out, added_keys)))
 }
 
+/// The keys file at `path` without `key` (removed from `env`'s list, or
+/// its line of an age identity file); `None` when the file does not hold
+/// it for `env`. The caller holds the lock.
+pub fn without_key(path: &Path, env: &str, key: &PrivateKey) -> Result<Option<SecretValue>> {
+    let Some(text) = fsutil::read_private(path)? else {
+        return Ok(None);
+    };
+    let gone = key.encode();
+    if is_identity_file(text.expose()) {
+        if !text.expose().lines().any(|l| l.trim() == gone.expose()) {
+            return Ok(None);
+        }
+        let kept: String = text
+            .expose()
+            .split_inclusive('\n')
+            .filter(|l| l.trim() != gone.expose())
+            .collect();
+        return Ok(Some(SecretValue::new(kept)));
+    }
+    let mut doc = Document::parse_keys(path, text.expose().to_owned())?;
+    let name = env_vars::private_key_var(env);
+    let Some(list) = doc.get(&name).map(|e| SecretValue::new(e.literal())) else {
+        return Ok(None);
+    };
+    let rest: Vec<&str> = list
+        .expose()
+        .split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .collect();
+    if !rest.contains(&gone.expose()) {
+        return Ok(None);
+    }
+    let rest: Vec<&str> = rest.into_iter().filter(|k| *k != gone.expose()).collect();
+    if rest.is_empty() {
+        doc.remove(&name);
+    } else {
+        let joined = SecretValue::new(rest.join(","));
+        doc.set_raw(&name, joined.expose());
+    }
+    Ok(Some(SecretValue::new(doc.render())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,16 +3,21 @@
 //!
 //! 1. `ENVSAFE_PRIVATE_KEY_<ENV>`, then `ENVSAFE_PRIVATE_KEY` (comma lists);
 //! 2. `--keys-file`, else `.env.keys` next to the env file, else at the root;
-//! 3. (later) the OS keyring; 4. (later) `.envsafe/<env>.age`.
+//! 3. the OS keyring (keyring.rs), account = the public key;
+//! 4. `.envsafe/<env>.age` (team.rs), unlocked with the user's identities
+//!    (identity.rs), loaded only when steps 1–3 found nothing.
 //!
-//! Sources 3 and 4 slot into `Source` and `KeyLookup::sources`. The
-//! writing side of the same places is [`KeyStore`] (store.rs: the keys file
-//! and its `.gitignore` line today); the per-public-key cache of openers
-//! that reading uses is `Openers` (openers.rs).
+//! The writing side of the same places is [`KeyStore`] (store.rs: the keys
+//! file and its `.gitignore` line; keyring.rs; team.rs); the
+//! per-public-key cache of openers that reading uses is `Openers`
+//! (openers.rs).
 
+pub mod identity;
+pub mod keyring;
 mod keys_file;
 mod openers;
 mod store;
+pub mod team;
 
 use std::path::{Path, PathBuf};
 
@@ -20,14 +25,19 @@ use crate::crypto::{PrivateKey, PublicKey};
 use crate::env_vars::{self, ENVSAFE_PRIVATE_KEY};
 use crate::error::{Error, Result};
 
+pub use identity::Prompter;
+pub use keyring::KeyringStore;
 pub(crate) use openers::Openers;
 pub use store::{KeyStore, KeysFileStore, Stored};
+pub use team::TeamFileStore;
 
 /// One place a key may come from.
 #[derive(Debug, Clone)]
 enum Source {
     EnvVar(String),
     KeysFile(PathBuf),
+    Keyring,
+    TeamFile(PathBuf),
 }
 
 impl Source {
@@ -35,18 +45,38 @@ impl Source {
         match self {
             Source::EnvVar(name) => format!("environment variable {name}"),
             Source::KeysFile(path) => format!("keys file {}", path.display()),
+            Source::Keyring => format!("the OS keyring (service {})", keyring::SERVICE),
+            Source::TeamFile(path) => format!("team key file {}", path.display()),
         }
     }
 
-    /// Candidate key texts from this source, or why there are none.
-    fn candidates(&self, env: &str) -> Result<Result<Vec<crate::SecretValue>, &'static str>> {
-        match self {
-            Source::EnvVar(name) => Ok(match std::env::var(name) {
+    /// Candidate keys from this source, or why there are none.
+    fn candidates(
+        &self,
+        env: &str,
+        public: &PublicKey,
+        prompt: Option<&Prompter>,
+    ) -> Result<Result<Vec<crate::SecretValue>, String>> {
+        Ok(match self {
+            Source::EnvVar(name) => match std::env::var(name) {
                 Ok(v) => Ok(vec![crate::SecretValue::new(v)]),
-                Err(_) => Err("not set"),
-            }),
-            Source::KeysFile(path) => keys_file::read_entries(path, env),
-        }
+                Err(_) => Err("not set".into()),
+            },
+            Source::KeysFile(path) => keys_file::read_entries(path, env)?.map_err(str::to_owned),
+            Source::Keyring => match KeyringStore::get(public) {
+                Ok(Some(v)) => Ok(vec![v]),
+                Ok(None) => Err(format!("no entry for {public}")),
+                Err(why) => Err(why),
+            },
+            Source::TeamFile(path) => {
+                if !path.exists() {
+                    Err("not found".into())
+                } else {
+                    let identities = identity::load(prompt);
+                    team::unlock(path, &identities)?.map(|key| vec![key.encode()])
+                }
+            }
+        })
     }
 }
 
@@ -75,6 +105,8 @@ pub struct HeldKeys {
 pub struct KeyLookup {
     pub keys_file: Option<PathBuf>,
     pub project_root: PathBuf,
+    /// Asks for an ssh key's passphrase (None: never asks).
+    pub prompt: Option<Prompter>,
 }
 
 impl KeyLookup {
@@ -97,6 +129,8 @@ impl KeyLookup {
                 sources.push(Source::KeysFile(at_root));
             }
         }
+        sources.push(Source::Keyring);
+        sources.push(Source::TeamFile(team::path(&self.project_root, env)));
         sources
     }
 
@@ -143,6 +177,8 @@ impl KeyLookup {
                         held.generic.extend(file.generic);
                     }
                 }
+                // Held for a public key, not for an environment name.
+                Source::Keyring | Source::TeamFile(_) => {}
             }
         }
         Ok(held)
@@ -167,7 +203,7 @@ impl KeyLookup {
     ) -> Result<PrivateKey> {
         let mut tried = Vec::new();
         for source in self.sources(env, env_file) {
-            let texts = match source.candidates(env)? {
+            let texts = match source.candidates(env, public, self.prompt.as_ref())? {
                 Ok(texts) => texts,
                 Err(why) => {
                     tried.push(format!("{} ({why})", source.describe()));
@@ -202,6 +238,31 @@ impl KeyLookup {
             tried,
         })
     }
+}
+
+/// Whether the keys file at `path` holds the key of `public` for `env`
+/// (named for it, or in a generic list).
+pub fn keys_file_holds(path: &Path, env: &str, public: &PublicKey) -> Result<bool> {
+    Ok(key_in_keys_file(path, env, public)?.is_some())
+}
+
+/// The key of `public` in the keys file at `path`, if it holds it for `env`.
+pub fn key_in_keys_file(path: &Path, env: &str, public: &PublicKey) -> Result<Option<PrivateKey>> {
+    Ok(keys_file::read_held(path, env)?.and_then(|held| {
+        parse_all(&held.named)
+            .into_iter()
+            .chain(parse_all(&held.generic))
+            .find(|k| k.public() == *public)
+    }))
+}
+
+/// The keys file at `path` without `key` for `env` (None: not there).
+pub fn keys_file_without(
+    path: &Path,
+    env: &str,
+    key: &PrivateKey,
+) -> Result<Option<crate::SecretValue>> {
+    keys_file::without_key(path, env, key)
 }
 
 /// Every private key in `texts` (comma-separated lists allowed); text that

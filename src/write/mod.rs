@@ -7,6 +7,8 @@
 mod generate;
 mod guard;
 mod init;
+pub mod keys;
+mod team;
 
 use std::path::{Path, PathBuf};
 
@@ -24,6 +26,10 @@ use crate::SecretValue;
 pub use generate::{generate, GenerateOptions, Generated, GeneratedVar};
 pub use guard::is_keys_file_name;
 pub use init::{init, Initialized};
+pub use team::{
+    add_recipient, list_recipients, remove_recipient, rotate, Exposed, Listed, NoProgress,
+    Progress, Removed, Rotated,
+};
 
 /// What a write needs besides the file: the environment, where new keys
 /// go, and what the trusted public key is.

@@ -51,8 +51,12 @@ fn wrong_key_lists_what_was_tried() {
              tried:\n    \
              - environment variable ENVSAFE_PRIVATE_KEY_DEVELOPMENT (no matching key)\n    \
              - environment variable ENVSAFE_PRIVATE_KEY (not set)\n    \
-             - keys file .env.keys (no such file)\n\
-             help: set ENVSAFE_PRIVATE_KEY_DEVELOPMENT to the private key, or add it to .env.keys (ask a key holder)\n"
+             - keys file .env.keys (no such file)\n    \
+             - the OS keyring (service envsafe) (no entry for {public})\n    \
+             - team key file .envsafe/development.age (not found)\n\
+             help: set ENVSAFE_PRIVATE_KEY_DEVELOPMENT to the private key, or add it to .env.keys \
+             (ask a key holder); in a team, give an admin your recipient (`envsafe identity show`) \
+             to add with `envsafe recipients add`\n"
         ));
     assert_eq!(p.snapshot(), before);
 }

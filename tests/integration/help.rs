@@ -24,6 +24,14 @@ const COMMANDS: &[&str] = &[
     "hook run",
     "hook install",
     "run",
+    "rotate",
+    "recipients",
+    "recipients add",
+    "recipients remove",
+    "identity",
+    "identity new",
+    "keys",
+    "keys export",
 ];
 
 #[test]

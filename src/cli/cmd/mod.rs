@@ -6,9 +6,13 @@ mod example;
 mod generate;
 mod get;
 mod hook;
+mod identity;
 mod init;
 mod keygen;
+mod keys;
 mod ls;
+mod recipients;
+mod rotate;
 mod run;
 mod set;
 mod status;
@@ -41,5 +45,9 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
         Command::Example(a) => example::run(ctx, a.0.stdout),
         Command::Generate(a) => generate::run(ctx, &a.0.names, a.0.force, a.0.force_manual),
         Command::Run(a) => run::run(ctx, a.0.override_process, a.0.strict, a.0.command),
+        Command::Rotate(_) => rotate::run(ctx),
+        Command::Recipients(a) => recipients::dispatch(ctx, a.0.action),
+        Command::Identity(a) => identity::dispatch(ctx, a.0.action),
+        Command::Keys(a) => keys::dispatch(ctx, a.0.action),
     }
 }

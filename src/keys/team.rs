@@ -1,0 +1,152 @@
+//! Team key files `.envsafe/<env>.age` (DESIGN §2, §3): the environment's
+//! private key as an armored age file to the environment's recipients.
+//! Stock `age -d -i IDENTITY .envsafe/ENV.age` prints it. Unlocking is
+//! lookup step 4; [`TeamFileStore`] writes (wraps) it.
+
+use std::path::{Path, PathBuf};
+
+use super::identity::Prompter;
+use super::{KeyStore, Stored};
+use crate::crypto::{Identities, PrivateKey, Recipient, UnwrapError};
+use crate::edit::Transaction;
+use crate::error::{Error, Result};
+use crate::fsutil;
+use crate::SecretValue;
+
+/// A team file is a few hundred bytes per recipient.
+const MAX_TEAM_FILE: u64 = 1 << 20;
+
+/// `.envsafe/<env>.age` under `root`.
+pub fn path(root: &Path, env: &str) -> PathBuf {
+    root.join(".envsafe").join(format!("{env}.age"))
+}
+
+/// The plaintext: an age identity file (comments, then the key), so the
+/// output of `age -d` is itself usable as `age -i`.
+fn plaintext(env: &str, key: &PrivateKey) -> SecretValue {
+    SecretValue::new(format!(
+        "# envsafe environment key: {env}\n# public key: {}\n{}\n",
+        key.public(),
+        key.encode().expose()
+    ))
+}
+
+/// The key in a team file's plaintext.
+fn key_in(text: &SecretValue) -> Option<PrivateKey> {
+    text.expose()
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("AGE-SECRET-KEY-1"))
+        .and_then(|l| PrivateKey::parse(l).ok())
+}
+
+/// The environment key in the team file at `path`, unlocked with
+/// `identities`. `Ok(Err(why))`: not there, or no identity opens it (why
+/// names each identity tried); `Err`: the file is damaged.
+pub(crate) fn unlock(
+    path: &Path,
+    identities: &Identities,
+) -> Result<std::result::Result<PrivateKey, String>> {
+    let Some(armored) = read(path)? else {
+        return Ok(Err("not found".into()));
+    };
+    if identities.is_empty() {
+        return Ok(Err(format!(
+            "no identity to open it: {}",
+            identities.skipped.join(", ")
+        )));
+    }
+    match identities.unwrap(&armored) {
+        Ok((text, _source)) => match key_in(&text) {
+            Some(key) => Ok(Ok(key)),
+            None => Err(Error::TeamFile {
+                path: path.to_path_buf(),
+                why: "opened, but holds no AGE-SECRET-KEY-1 line".into(),
+            }),
+        },
+        Err(UnwrapError::Malformed(why)) => Err(Error::TeamFile {
+            path: path.to_path_buf(),
+            why: format!("not an age file: {why}"),
+        }),
+        Err(UnwrapError::NoIdentity(reasons)) => {
+            let mut all = reasons;
+            all.extend(identities.skipped.iter().cloned());
+            Ok(Err(format!(
+                "no identity of yours opens it: {}",
+                all.join(", ")
+            )))
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<Option<Vec<u8>>> {
+    match fsutil::open_regular(path)? {
+        Some(file) => fsutil::read_limited(path, file, MAX_TEAM_FILE).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Writes an environment's team file: its key wrapped to `recipients`.
+#[derive(Debug, Clone)]
+pub struct TeamFileStore {
+    pub path: PathBuf,
+    pub recipients: Vec<Recipient>,
+    pub prompt: Option<Prompter>,
+}
+
+impl TeamFileStore {
+    /// The armored file for `key`.
+    pub fn wrapped(&self, env: &str, key: &PrivateKey) -> Result<String> {
+        if self.recipients.is_empty() {
+            return Err(Error::Recipient {
+                env: env.into(),
+                entry: String::new(),
+                why: "the environment lists no recipients to wrap its key to".into(),
+            });
+        }
+        crate::crypto::wrap(
+            plaintext(env, key).expose().as_bytes(),
+            &self.recipients,
+            self.prompt.as_ref().map(|p| p.0.clone()),
+        )
+        .map_err(|why| Error::TeamFile {
+            path: self.path.clone(),
+            why: format!("could not wrap the key: {why}"),
+        })
+    }
+
+    /// Makes `.envsafe/` if missing (a transaction locks its directory).
+    pub fn ensure_dir(&self) -> Result<()> {
+        let dir = fsutil::parent_dir(&self.path);
+        std::fs::create_dir_all(&dir).map_err(fsutil::io_err(&dir))
+    }
+}
+
+impl KeyStore for TeamFileStore {
+    fn store(&self, env: &str, key: &PrivateKey) -> Result<Stored> {
+        let text = self.wrapped(env, key)?;
+        self.ensure_dir()?;
+        fsutil::atomic_write(&self.path, text.as_bytes(), None)?;
+        Ok(Stored {
+            place: self.path.display().to_string(),
+            added_gitignore: false,
+        })
+    }
+
+    fn files(&self) -> Vec<PathBuf> {
+        vec![self.path.clone()]
+    }
+
+    fn stage(&self, txn: &mut Transaction, env: &str, key: &PrivateKey) -> Result<Stored> {
+        let text = self.wrapped(env, key)?;
+        txn.stage(&self.path, text.as_bytes(), None)?;
+        Ok(Stored {
+            place: self.path.display().to_string(),
+            added_gitignore: false,
+        })
+    }
+
+    fn is_backed_by(&self, path: &Path) -> bool {
+        path == self.path
+    }
+}
