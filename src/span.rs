@@ -14,9 +14,12 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// A config error at byte `offset` of `text`, with that line shown.
+/// A config error at byte `offset` of `text`, with that line shown — unless
+/// the line holds private key material (pasted where a recipient or a
+/// public key goes), which no error echoes.
 pub fn error_at(path: &Path, text: &str, offset: usize, message: String) -> Error {
     let (line, col) = line_col(text, offset);
+    let shown = text.lines().nth(line - 1).unwrap_or("");
     Error::Config {
         at: Location {
             path: path.to_path_buf(),
@@ -24,14 +27,8 @@ pub fn error_at(path: &Path, text: &str, offset: usize, message: String) -> Erro
             col,
         },
         message,
-        snippet: Some(
-            text.lines()
-                .nth(line - 1)
-                .unwrap_or("")
-                .chars()
-                .take(160)
-                .collect(),
-        ),
+        snippet: (!crate::keys::mentions_private_key(shown.as_bytes()))
+            .then(|| shown.chars().take(160).collect()),
     }
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh machine, skipping what is there:
-# - apt: the `age` CLI (interop tests); python3 if missing; python3-venv when
+# - apt: the `age` CLI (interop tests); `ssh-keygen` (openssh-client) and
+#   `keyctl` (keyutils) for the team tests; python3 if missing; python3-venv when
 #   `python3 -m venv` cannot make a virtual environment (stock Debian, Ubuntu);
 # - npm: the real dotenvx (parser differential test) into tests/dotenvx/node_modules;
 # - a virtual environment, target/venv (git-ignored): tests/requirements.txt,
@@ -16,6 +17,9 @@ apt_install() {
 }
 if ! command -v age >/dev/null || ! command -v age-keygen >/dev/null; then
   apt_install age
+fi
+if ! command -v ssh-keygen >/dev/null || ! command -v keyctl >/dev/null; then
+  apt_install openssh-client keyutils
 fi
 if [ ! -d tests/dotenvx/node_modules/@dotenvx/dotenvx ]; then
   npm ci --prefix tests/dotenvx --no-audit --no-fund --loglevel=error >/dev/null

@@ -14,8 +14,28 @@ pub const SERVICE: &str = "envsafe";
 pub const IDENTITY_ACCOUNT: &str = "identity";
 
 fn entry(account: &str) -> std::result::Result<keyring::Entry, String> {
+    join_session();
     keyring::Entry::new(SERVICE, account).map_err(|e| e.to_string())
 }
+
+/// On Linux, entries live in the user's persistent keyring, reached
+/// through the process's session keyring. A process started outside a
+/// login session (a container, CI, `su`) has none, and the kernel's
+/// fallback (the user-session keyring) is not one it possesses: the
+/// entry is added but never found again. Asking for the session keyring
+/// with `create` joins a new anonymous one in that case (`keyctl session
+/// -`), and is a no-op inside a login session.
+#[cfg(target_os = "linux")]
+fn join_session() {
+    use linux_keyutils::{KeyRing, KeyRingIdentifier};
+    static JOINED: std::sync::Once = std::sync::Once::new();
+    JOINED.call_once(|| {
+        let _ = KeyRing::from_special_id(KeyRingIdentifier::Session, true);
+    });
+}
+
+#[cfg(not(target_os = "linux"))]
+fn join_session() {}
 
 /// The secret under `account`: `Ok(None)` when there is no entry, `Err`
 /// (why, never a secret) when the keyring cannot be reached.

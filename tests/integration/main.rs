@@ -20,5 +20,6 @@ mod one_resolution;
 mod schema_cli;
 mod schemas;
 mod support;
+mod team;
 mod transaction;
 mod vectors;

@@ -1,0 +1,460 @@
+//! Team access (DESIGN §3): members with their own identities (age, ssh-ed25519,
+//! ssh-rsa, an age plugin), the team key file opened by stock `age`,
+//! `recipients remove` rotating, `rotate` killed at any point, and the
+//! kernel keyring behind `keys store`.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command as StdCommand;
+
+use crate::support::{stdout, Project};
+
+const DB: &str = "s3cret-db-password";
+const API: &str = "api-key-value-123456";
+
+/// The test age plugin (examples/age-plugin-envsafetest.rs), built if
+/// this test binary was built without it; its directory goes on PATH.
+fn plugin_dir() -> PathBuf {
+    let deps = std::env::current_exe().unwrap();
+    let dir = deps.parent().unwrap().parent().unwrap().join("examples");
+    if !dir.join("age-plugin-envsafetest").exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let ok = StdCommand::new(cargo)
+            .args(["build", "--quiet", "--example", "age-plugin-envsafetest"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "building the test age plugin");
+    }
+    dir
+}
+
+fn path_with(dir: &Path) -> String {
+    format!("{}:{}", dir.display(), std::env::var("PATH").unwrap())
+}
+
+fn run(cmd: &str, args: &[&str]) -> String {
+    let out = StdCommand::new(cmd).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// One member: a home directory, and the extra environment their
+/// identity needs.
+struct Member {
+    home: tempfile::TempDir,
+    identity_file: PathBuf,
+    identity_var: Option<PathBuf>,
+    recipient: String,
+}
+
+impl Member {
+    fn run(&self, p: &Project, path: &str, args: &[&str]) -> assert_cmd::Command {
+        let mut cmd = p.envsafe(args);
+        cmd.env("HOME", self.home.path()).env("PATH", path);
+        if let Some(id) = &self.identity_var {
+            cmd.env("ENVSAFE_IDENTITY", id);
+        }
+        cmd
+    }
+}
+
+fn age_member(p: &Project, path: &str) -> Member {
+    let home = tempfile::tempdir().unwrap();
+    let recipient = stdout(
+        p.envsafe(&["identity", "new"])
+            .env("HOME", home.path())
+            .env("PATH", path),
+    )
+    .trim()
+    .to_owned();
+    let identity_file = home.path().join(".config/envsafe/identity.txt");
+    let mode = std::fs::metadata(&identity_file)
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    Member {
+        home,
+        identity_file,
+        identity_var: None,
+        recipient,
+    }
+}
+
+fn ssh_member(kind: &str, name: &str) -> Member {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".ssh")).unwrap();
+    let key = home.path().join(".ssh").join(format!("id_{kind}"));
+    let mut args = vec!["-q", "-t", kind, "-N", "", "-C", name, "-f"];
+    let key_s = key.display().to_string();
+    args.push(&key_s);
+    if kind == "rsa" {
+        args.extend(["-b", "2048"]);
+    }
+    run("ssh-keygen", &args);
+    let recipient = std::fs::read_to_string(format!("{key_s}.pub"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    Member {
+        home,
+        identity_file: key,
+        identity_var: None,
+        recipient,
+    }
+}
+
+fn plugin_member(plugin: &Path) -> Member {
+    let home = tempfile::tempdir().unwrap();
+    let out = run(
+        plugin.join("age-plugin-envsafetest").to_str().unwrap(),
+        &["--generate"],
+    );
+    let mut lines = out.lines();
+    let (identity, recipient) = (lines.next().unwrap(), lines.next().unwrap());
+    let file = home.path().join("plugin-identity.txt");
+    std::fs::write(&file, format!("{identity}\n")).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    Member {
+        home,
+        identity_file: file.clone(),
+        identity_var: Some(file),
+        recipient: format!("{recipient} dave"),
+    }
+}
+
+struct Team {
+    p: Project,
+    path: String,
+    members: Vec<Member>,
+    env_key: String,
+}
+
+/// A project whose `development` key is wrapped to an age member, an
+/// ssh-ed25519 member, an ssh-rsa member and a plugin member; the admin's
+/// `.env.keys` is gone afterwards.
+fn team() -> Team {
+    let plugin = plugin_dir();
+    let path = path_with(&plugin);
+    let p = Project::new();
+    p.envsafe(&["init"]).assert().success();
+    p.append(
+        "envsafe.toml",
+        "\n[vars.DB_PASSWORD]\nrotation = \"manual\"\n\n[vars.API_KEY]\n",
+    );
+    p.envsafe(&["set", "DB_PASSWORD"])
+        .write_stdin(DB)
+        .assert()
+        .success();
+    p.envsafe(&["set", "API_KEY"])
+        .write_stdin(API)
+        .assert()
+        .success();
+    let members = vec![
+        age_member(&p, &path),
+        ssh_member("ed25519", "bob"),
+        ssh_member("rsa", "carol"),
+        plugin_member(&plugin),
+    ];
+    for (m, name) in members.iter().zip(["alice", "bob", "carol", "dave"]) {
+        let mut args = vec!["recipients", "add", m.recipient.as_str()];
+        if name == "alice" {
+            args.extend(["--name", "alice"]);
+        }
+        p.envsafe(&args).env("PATH", &path).assert().success();
+    }
+    let env_key = p.private_key("development");
+    std::fs::remove_file(p.file(".env.keys")).unwrap();
+    p.git(&["add", "-A"]);
+    p.git(&["commit", "-qm", "team"]);
+    Team {
+        p,
+        path,
+        members,
+        env_key,
+    }
+}
+
+fn runs_with_db(t: &Team, m: &Member) -> bool {
+    let out = m
+        .run(
+            &t.p,
+            &t.path,
+            &["run", "--", "sh", "-c", "printf %s \"$DB_PASSWORD\""],
+        )
+        .output()
+        .unwrap();
+    out.status.success() && out.stdout == DB.as_bytes()
+}
+
+#[test]
+fn each_member_runs_with_only_their_own_identity_and_stock_age_opens_the_team_file() {
+    let t = team();
+    let listed = stdout(&mut t.p.envsafe(&["recipients", "list"]));
+    for want in [
+        "alice\tage\tage1",
+        "bob\tssh-ed25519",
+        "carol\tssh-rsa",
+        "dave\tplugin envsafetest",
+    ] {
+        assert!(listed.contains(want), "{want} in {listed}");
+    }
+    for m in &t.members {
+        assert!(runs_with_db(&t, m), "{}", m.recipient);
+        let out = StdCommand::new("age")
+            .args(["-d", "-i"])
+            .arg(&m.identity_file)
+            .arg(t.p.file(".envsafe/development.age"))
+            .env("PATH", &t.path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.lines().any(|l| l == t.env_key),
+            "age -d prints the key"
+        );
+    }
+    // Someone with no identity listed gets exit 4 and the places tried.
+    let stranger = tempfile::tempdir().unwrap();
+    let out =
+        t.p.envsafe(&["run", "--", "true"])
+            .env("HOME", stranger.path())
+            .output()
+            .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("team key file .envsafe/development.age"),
+        "{err}"
+    );
+    assert!(err.contains(".ssh/id_ed25519 (not found)"), "{err}");
+    assert!(!err.contains(&t.env_key));
+}
+
+#[test]
+fn removing_a_member_rotates_locks_them_out_and_names_the_exposed_secrets() {
+    let t = team();
+    let (alice, carol) = (&t.members[0], &t.members[2]);
+    let old_header = t.p.header_key(".env");
+    let out = alice
+        .run(&t.p, &t.path, &["recipients", "remove", "carol"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        listed,
+        "DB_PASSWORD (rotation = manual)\nAPI_KEY (rotation = auto)\n"
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("git history keeps their old ciphertexts"),
+        "{err}"
+    );
+    assert!(!err.contains(DB) && !err.contains(API));
+
+    let new_header = t.p.header_key(".env");
+    assert_ne!(new_header, old_header, "the environment key changed");
+    assert!(t.p.read("envsafe.toml").contains(&new_header), "pinned");
+    assert!(!t.p.read("envsafe.toml").contains("carol"));
+    assert!(!runs_with_db(&t, carol), "carol is locked out");
+    for m in [&t.members[0], &t.members[1], &t.members[3]] {
+        assert!(runs_with_db(&t, m), "{}", m.recipient);
+    }
+    // The old key (which carol may have kept) opens nothing current.
+    let out =
+        t.p.envsafe(&["get", "DB_PASSWORD"])
+            .env("ENVSAFE_PRIVATE_KEY_DEVELOPMENT", &t.env_key)
+            .env("HOME", tempfile::tempdir().unwrap().path())
+            .output()
+            .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+}
+
+#[test]
+fn an_unusable_identity_is_skipped_and_named_never_fatal() {
+    let t = team();
+    let bob = &t.members[1];
+    // A junk ENVSAFE_IDENTITY and a malformed identity.txt before bob's ssh key.
+    std::fs::create_dir_all(bob.home.path().join(".config/envsafe")).unwrap();
+    let junk = bob.home.path().join(".config/envsafe/identity.txt");
+    std::fs::write(&junk, "not an identity\n").unwrap();
+    std::fs::set_permissions(&junk, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(runs_with_db(&t, bob));
+    // A passphrase-protected ssh key without a terminal: skipped, named.
+    let erin = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(erin.path().join(".ssh")).unwrap();
+    let key = erin.path().join(".ssh/id_ed25519");
+    run(
+        "ssh-keygen",
+        &[
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "pass phrase",
+            "-f",
+            key.to_str().unwrap(),
+        ],
+    );
+    let out =
+        t.p.envsafe(&["run", "--", "true"])
+            .env("HOME", erin.path())
+            .env("ENVSAFE_IDENTITY", &junk)
+            .output()
+            .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("not an identity file: on line 1"), "{err}");
+    assert!(
+        !err.contains("not an identity\n"),
+        "the line is never shown"
+    );
+}
+
+#[test]
+fn a_recipient_entry_that_is_not_a_key_is_a_located_config_error() {
+    let p = Project::new();
+    p.envsafe(&["init"]).assert().success();
+    p.append(
+        "envsafe.toml",
+        "recipients = [\"AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\"]\n",
+    );
+    let out = p.envsafe(&["ls"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("envsafe.toml:"), "{err}");
+    assert!(err.contains("recipients: `AGE-SECRET-KEY-1…`"), "{err}");
+    assert!(
+        !err.contains("QQQQQQQQ"),
+        "a pasted private key is not echoed"
+    );
+}
+
+#[test]
+fn keys_store_moves_the_key_into_the_kernel_keyring_and_export_gives_it_back() {
+    let p = Project::new();
+    p.envsafe(&["init"]).assert().success();
+    p.envsafe(&["set", "API_KEY"])
+        .write_stdin(API)
+        .assert()
+        .success();
+    let key = p.private_key("development");
+    p.envsafe(&["keys", "store"]).assert().success();
+    assert!(!p.read(".env.keys").contains(&key), "moved out of the file");
+    let got = stdout(&mut p.envsafe(&["run", "--", "sh", "-c", "printf %s \"$API_KEY\""]));
+    assert_eq!(got, API);
+    let exported = stdout(&mut p.envsafe(&["keys", "export"]));
+    assert_eq!(exported, format!("ENVSAFE_PRIVATE_KEY_DEVELOPMENT={key}\n"));
+    // It is in the kernel's store (the user's persistent keyring, as
+    // keyutils' own CLI sees it), not in a file envsafe wrote.
+    let listing = run(
+        "keyctl",
+        &[
+            "session",
+            "-",
+            "sh",
+            "-c",
+            "keyctl get_persistent @s >/dev/null; keyctl show @s",
+        ],
+    );
+    let public = p.header_key(".env");
+    assert!(
+        listing.contains(&format!("keyring-rs:{public}@envsafe")),
+        "{listing}"
+    );
+}
+
+/// Every file of the environment has the header key pinned in
+/// envsafe.toml, and every value opens to what was written.
+fn assert_one_key(p: &Project, files: &[String], expected: &serde_json::Value) {
+    p.envsafe(&["ls"]).assert().success(); // finishes an interrupted rotate
+    let keys: Vec<String> = files.iter().map(|f| p.header_key(f)).collect();
+    assert!(
+        keys.windows(2).all(|w| w[0] == w[1]),
+        "mixed keys: {keys:?}"
+    );
+    assert!(p.read("envsafe.toml").contains(&keys[0]), "pin follows");
+    let got: serde_json::Value = serde_json::from_str(&stdout(
+        &mut p.envsafe(&["get", "-e", "x", "--format", "json"]),
+    ))
+    .unwrap();
+    assert_eq!(&got, expected);
+}
+
+#[test]
+fn rotate_killed_at_any_point_leaves_files_one_key_opens() {
+    let p = Project::new();
+    let files: Vec<String> = (0..4).map(|i| format!("f{i}.env")).collect();
+    let list = files
+        .iter()
+        .map(|f| format!("\"{f}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    p.write(
+        "envsafe.toml",
+        &format!("[environments.x]\nfiles = [{list}]\n"),
+    );
+    let mut expected = serde_json::Map::new();
+    for (i, f) in files.iter().enumerate() {
+        let mut text = String::new();
+        for j in 0..150 {
+            let (name, value) = (format!("S{i}_{j}"), format!("value-{i}-{j}"));
+            text.push_str(&format!("{name}={value}\n"));
+            expected.insert(name, value.into());
+        }
+        p.write(f, &text);
+        p.envsafe(&["encrypt", "-e", "x", "-f", f])
+            .assert()
+            .success();
+    }
+    let expected = serde_json::Value::Object(expected);
+    assert_one_key(&p, &files, &expected);
+
+    // Each crash point of the commit, then of nothing: the next command
+    // rolls forward or back.
+    let mut killed_at = Vec::new();
+    for n in 1..40 {
+        let out = p
+            .envsafe(&["rotate", "-e", "x"])
+            .env("ENVSAFE_TEST_CRASH_AT", format!("commit:{n}"))
+            .output()
+            .unwrap();
+        assert_one_key(&p, &files, &expected);
+        if out.status.success() {
+            break;
+        }
+        killed_at.push(n);
+    }
+    assert!(
+        killed_at.len() >= 9,
+        "4 files, pin and keys file: {killed_at:?}"
+    );
+
+    // SIGKILL after N ms, across the whole run.
+    let start = std::time::Instant::now();
+    p.envsafe(&["rotate", "-e", "x"]).assert().success();
+    let full = start.elapsed();
+    for i in 0..24u32 {
+        let mut child = p.envsafe_std(&["rotate", "-e", "x"]).spawn().unwrap();
+        std::thread::sleep(full * i / 20);
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        assert_one_key(&p, &files, &expected);
+    }
+}
