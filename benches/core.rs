@@ -93,7 +93,7 @@ fn resolve_encrypted_file(bencher: Bencher, n: usize) {
     let keys = envsafe::keys::KeyLookup {
         keys_file: None,
         project_root: dir.path().to_path_buf(),
-        prompt: None,
+        ..Default::default()
     };
     let files = [path];
     let config = envsafe::config::Config::default();

@@ -204,6 +204,15 @@ impl Workspace {
             keys_file: self.keys_file.clone(),
             project_root: self.project.root.clone(),
             prompt: self.prompt.clone(),
+            team_recipients: self
+                .project
+                .config
+                .environments
+                .iter()
+                .filter(|(_, e)| !e.recipients.is_empty())
+                .map(|(env, e)| (env.clone(), e.recipients.clone()))
+                .collect(),
+            team: Default::default(),
         }
     }
 

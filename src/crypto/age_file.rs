@@ -3,9 +3,8 @@
 //! plugins), the identities that unwrap it, and the two operations. The
 //! only module that imports `age`; what it hands out holds no age type.
 
-use std::cell::OnceCell;
 use std::io::{Read, Write};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use age::armor::{ArmoredReader, ArmoredWriter, Format};
 use age::secrecy::SecretString;
@@ -139,6 +138,35 @@ fn ssh_error(e: &age::ssh::ParseRecipientKeyError) -> String {
     }
 }
 
+/// The recipients' keys in the order [`wrap`] writes their stanzas: the
+/// native and ssh ones as listed, then each plugin's (grouped by plugin).
+/// A reader tries its own stanza first with it (X25519 stanzas do not say
+/// whom they are for).
+pub fn stanza_order(recipients: &[Recipient]) -> Vec<String> {
+    let mut order: Vec<String> = recipients
+        .iter()
+        .filter(|r| !matches!(r.kind, RecipientKind::Plugin(_)))
+        .map(|r| r.key.clone())
+        .collect();
+    let mut plugins: Vec<&str> = Vec::new();
+    for r in recipients {
+        if let RecipientKind::Plugin(name) = &r.kind {
+            if !plugins.contains(&name.as_str()) {
+                plugins.push(name);
+            }
+        }
+    }
+    for name in plugins {
+        order.extend(
+            recipients
+                .iter()
+                .filter(|r| matches!(&r.kind, RecipientKind::Plugin(n) if n == name))
+                .map(|r| r.key.clone()),
+        );
+    }
+    order
+}
+
 /// Encrypts `plaintext` to every recipient, as an armored age file. A
 /// plugin recipient needs its `age-plugin-NAME` binary on PATH.
 pub fn wrap(
@@ -195,7 +223,10 @@ fn io(e: std::io::Error) -> String {
 /// An identity loaded for unwrapping, and where it came from.
 struct Named {
     source: String,
-    identity: Box<dyn age::Identity>,
+    identity: Box<dyn age::Identity + Send + Sync>,
+    /// Its recipient (`age1…`), for an X25519 identity: its stanza is
+    /// found by position ([`stanza_order`]) and tried first.
+    recipient: Option<String>,
 }
 
 /// The user's identities, in lookup order, and those that could not be
@@ -240,31 +271,62 @@ impl Identities {
     /// protected key then asks its passphrase only for its own stanza.
     /// Text that is neither is skipped and named, never an error.
     pub fn add(&mut self, source: &str, text: &SecretValue, ssh_public: Option<&str>) {
-        let bytes = text.expose().as_bytes();
         let looks_ssh = text.expose().trim_start().starts_with("-----BEGIN");
-        if !looks_ssh {
-            match age::IdentityFile::from_buffer(bytes) {
-                Ok(file) => {
-                    match file
-                        .with_callbacks(self.callbacks.clone())
-                        .into_identities()
-                    {
-                        Ok(ids) if ids.is_empty() => self.skip(source, "holds no identity"),
-                        Ok(ids) => {
-                            for identity in ids {
-                                self.list.push(Named {
-                                    source: source.into(),
-                                    identity,
-                                });
-                            }
-                        }
-                        Err(e) => self.skip(source, &e.to_string()),
-                    }
-                }
-                Err(e) => self.skip(source, &line_only(&e)),
-            }
-            return;
+        if looks_ssh {
+            self.add_ssh(source, text, ssh_public);
+        } else {
+            self.add_identity_file(source, text);
         }
+    }
+
+    /// An age identity file: X25519 keys and plugin identities; any other
+    /// line makes the whole source unusable (named by its line number).
+    fn add_identity_file(&mut self, source: &str, text: &SecretValue) {
+        let mut native = Vec::new();
+        let mut plugins: Vec<(String, Vec<age::plugin::Identity>)> = Vec::new();
+        for (i, line) in text.expose().lines().map(str::trim).enumerate() {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if let Ok(id) = line.parse::<age::x25519::Identity>() {
+                native.push(id);
+            } else if let Ok(id) = line.parse::<age::plugin::Identity>() {
+                let name = id.plugin().to_owned();
+                match plugins.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, list)) => list.push(id),
+                    None => plugins.push((name, vec![id])),
+                }
+            } else {
+                return self.skip(source, &format!("not an identity file: on line {}", i + 1));
+            }
+        }
+        if native.is_empty() && plugins.is_empty() {
+            return self.skip(source, "holds no identity");
+        }
+        for id in native {
+            let recipient = Some(id.to_public().to_string());
+            self.list.push(Named {
+                source: source.into(),
+                identity: Box::new(id),
+                recipient,
+            });
+        }
+        for (name, ids) in plugins {
+            match age::plugin::IdentityPluginV1::new(&name, &ids, self.callbacks.clone()) {
+                Ok(plugin) => self.list.push(Named {
+                    source: source.into(),
+                    identity: Box::new(plugin),
+                    recipient: None,
+                }),
+                Err(_) => self.skip(source, &format!("age-plugin-{name} is not on PATH")),
+            }
+        }
+    }
+
+    /// An OpenSSH private key (ssh-ed25519, ssh-rsa); a protected one asks
+    /// for its passphrase when a stanza is for it.
+    fn add_ssh(&mut self, source: &str, text: &SecretValue, ssh_public: Option<&str>) {
+        let bytes = text.expose().as_bytes();
         match age::ssh::Identity::from_buffer(bytes, Some(source.to_owned())) {
             Ok(age::ssh::Identity::Unsupported(_)) => {
                 self.skip(source, "an ssh key type age cannot use")
@@ -276,12 +338,14 @@ impl Identities {
                     source: source.into(),
                     tag: ssh_public.and_then(ssh_tag),
                     callbacks: self.callbacks.clone(),
-                    unlocked: OnceCell::new(),
+                    unlocked: OnceLock::new(),
                 }),
+                recipient: None,
             }),
             Ok(identity) => self.list.push(Named {
                 source: source.into(),
                 identity: Box::new(identity),
+                recipient: None,
             }),
             Err(_) => self.skip(source, "not an ssh private key age can read"),
         }
@@ -293,14 +357,28 @@ impl Identities {
     }
 
     /// Opens the age file `armored` with the first identity that can: its
-    /// plaintext and the identity's source. Err: the file is no age file
+    /// plaintext and the identity's source. `order` is the recipients in
+    /// stanza order ([`stanza_order`]; may be stale or empty: it only
+    /// chooses which stanza is tried first). Err: the file is no age file
     /// (`Malformed`), or each identity's reason (`NoIdentity`).
-    pub fn unwrap(&self, armored: &[u8]) -> Result<(SecretValue, String), UnwrapError> {
+    pub fn unwrap(
+        &self,
+        armored: &[u8],
+        order: &[String],
+    ) -> Result<(SecretValue, String), UnwrapError> {
         let mut reasons = Vec::new();
         for named in &self.list {
             let decryptor = age::Decryptor::new_buffered(ArmoredReader::new(armored))
                 .map_err(|e| UnwrapError::Malformed(e.to_string()))?;
-            let why = match decryptor.decrypt(std::iter::once(named.identity.as_ref())) {
+            let first = named
+                .recipient
+                .as_ref()
+                .and_then(|r| order.iter().position(|o| o == r));
+            let identity = Ordered {
+                inner: named.identity.as_ref(),
+                first,
+            };
+            let why = match decryptor.decrypt(std::iter::once(&identity as &dyn age::Identity)) {
                 Ok(mut reader) => {
                     let mut plain = Zeroizing::new(Vec::new());
                     match reader.read_to_end(&mut plain) {
@@ -331,6 +409,28 @@ impl Identities {
     }
 }
 
+/// An identity that tries one stanza (its own, by position) before the
+/// others; the others only when that one is not it.
+struct Ordered<'a> {
+    inner: &'a dyn age::Identity,
+    first: Option<usize>,
+}
+
+impl age::Identity for Ordered<'_> {
+    fn unwrap_stanza(&self, stanza: &Stanza) -> Option<Result<FileKey, age::DecryptError>> {
+        self.inner.unwrap_stanza(stanza)
+    }
+
+    fn unwrap_stanzas(&self, stanzas: &[Stanza]) -> Option<Result<FileKey, age::DecryptError>> {
+        if let Some(stanza) = self.first.and_then(|i| stanzas.get(i)) {
+            if let Some(Ok(key)) = self.inner.unwrap_stanza(stanza) {
+                return Some(Ok(key));
+            }
+        }
+        self.inner.unwrap_stanzas(stanzas)
+    }
+}
+
 /// Why [`Identities::unwrap`] failed.
 #[derive(Debug)]
 pub enum UnwrapError {
@@ -338,15 +438,6 @@ pub enum UnwrapError {
     Malformed(String),
     /// No identity opened it; each one's reason.
     NoIdentity(Vec<String>),
-}
-
-/// age's identity-file error keeps only its line number (never the line).
-fn line_only(e: &std::io::Error) -> String {
-    let text = e.to_string();
-    match text.rfind("on line ") {
-        Some(i) => format!("not an identity file: {}", &text[i..]),
-        None => "not an identity file".into(),
-    }
 }
 
 /// The stanza tag age gives an ssh public key: base64 of the first 4
@@ -370,7 +461,7 @@ struct LockedSsh {
     /// Its stanza tag, when the public key is known.
     tag: Option<String>,
     callbacks: Callbacks,
-    unlocked: OnceCell<Option<age::ssh::Identity>>,
+    unlocked: OnceLock<Option<age::ssh::Identity>>,
 }
 
 impl LockedSsh {

@@ -18,7 +18,7 @@ use sha2::Sha256;
 use x25519_dalek::StaticSecret;
 use zeroize::Zeroizing;
 
-pub use age_file::{wrap, Identities, Prompt, Recipient, RecipientKind, UnwrapError};
+pub use age_file::{stanza_order, wrap, Identities, Prompt, Recipient, RecipientKind, UnwrapError};
 pub use keyed_hash::KeyedHasher;
 pub use keypair::{PrivateKey, PublicKey};
 

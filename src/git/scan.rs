@@ -196,7 +196,7 @@ fn current_secrets(
         let keys = KeyLookup {
             keys_file: keys_file.map(Path::to_path_buf),
             project_root: top.join(&project.prefix),
-            prompt: None,
+            ..Default::default()
         };
         let mut texts: Vec<(String, String, String)> = Vec::new(); // (env, path, text)
         for (env, files) in &project.env_files {

@@ -84,9 +84,10 @@ fn sources(missing: &mut Vec<String>) -> Vec<Found> {
     if let Some(path) = personal_file() {
         file(&path, path.display().to_string(), &mut found, missing);
     }
-    match keyring::get(keyring::IDENTITY_ACCOUNT) {
+    let account = keyring::identity_account();
+    match keyring::get(&account) {
         Ok(Some(text)) => found.push(Found {
-            source: keyring::place(keyring::IDENTITY_ACCOUNT),
+            source: keyring::place(&account),
             text,
             ssh_public: None,
         }),
@@ -195,22 +196,23 @@ pub fn create(in_keyring: bool) -> Result<NewIdentity> {
     let key = PrivateKey::generate();
     let text = identity_text(&key);
     if in_keyring {
-        if keyring::get(keyring::IDENTITY_ACCOUNT)
+        let account = keyring::identity_account();
+        if keyring::get(&account)
             .map_err(|why| Error::Keyring {
                 action: "read",
-                account: keyring::IDENTITY_ACCOUNT.into(),
+                account: account.clone(),
                 why,
             })?
             .is_some()
         {
             return Err(Error::IdentityExists {
-                place: keyring::place(keyring::IDENTITY_ACCOUNT),
+                place: keyring::place(&account),
             });
         }
-        keyring::set(keyring::IDENTITY_ACCOUNT, &text)?;
+        keyring::set(&account, &text)?;
         return Ok(NewIdentity {
             recipient: key.public(),
-            place: keyring::place(keyring::IDENTITY_ACCOUNT),
+            place: keyring::place(&account),
         });
     }
     let path = personal_file().ok_or_else(|| Error::NoIdentity {

@@ -1,6 +1,6 @@
 //! The OS keyring (lookup step 3, DESIGN §3): service `envsafe`, account =
 //! the environment's public key; the personal identity of `identity new
-//! --keyring` under account `identity`. On Linux the kernel keyutils store
+//! --keyring` under account `identity HOME`. On Linux the kernel keyutils store
 //! (the user's persistent keyring: no D-Bus, works in a static binary).
 
 use super::{KeyStore, Stored};
@@ -10,8 +10,12 @@ use crate::error::{Error, Result};
 use crate::SecretValue;
 
 pub const SERVICE: &str = "envsafe";
-/// The account of the personal identity.
-pub const IDENTITY_ACCOUNT: &str = "identity";
+/// The account of the personal identity: `identity HOME`, so that two
+/// home directories of one user (and test sandboxes) keep their own.
+pub fn identity_account() -> String {
+    let home = std::env::var(crate::env_vars::HOME).unwrap_or_default();
+    format!("identity {home}")
+}
 
 fn entry(account: &str) -> std::result::Result<keyring::Entry, String> {
     join_session();

@@ -55,7 +55,7 @@ impl Source {
         &self,
         env: &str,
         public: &PublicKey,
-        prompt: Option<&Prompter>,
+        lookup: &KeyLookup,
     ) -> Result<Result<Vec<crate::SecretValue>, String>> {
         Ok(match self {
             Source::EnvVar(name) => match std::env::var(name) {
@@ -68,14 +68,7 @@ impl Source {
                 Ok(None) => Err(format!("no entry for {public}")),
                 Err(why) => Err(why),
             },
-            Source::TeamFile(path) => {
-                if !path.exists() {
-                    Err("not found".into())
-                } else {
-                    let identities = identity::load(prompt);
-                    team::unlock(path, &identities)?.map(|key| vec![key.encode()])
-                }
-            }
+            Source::TeamFile(path) => lookup.team.unlock(path, env, lookup)?,
         })
     }
 }
@@ -101,12 +94,21 @@ pub struct HeldKeys {
 }
 
 /// Where to look; built once per command.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct KeyLookup {
     pub keys_file: Option<PathBuf>,
     pub project_root: PathBuf,
     /// Asks for an ssh key's passphrase (None: never asks).
     pub prompt: Option<Prompter>,
+    /// Each environment's `recipients` entries (envsafe.toml): their
+    /// order is the order of the team file's stanzas
+    /// (`crypto::stanza_order`), so a member's own stanza is tried first
+    /// and unlocking costs one key exchange, not one per member listed
+    /// before them. Parsed only when a team file is opened.
+    pub team_recipients: std::collections::BTreeMap<String, Vec<String>>,
+    /// Team files already unlocked (or not) by this command, and the
+    /// identities loaded: a passphrase is asked once per command.
+    pub team: team::Unlocked,
 }
 
 impl KeyLookup {
@@ -203,7 +205,7 @@ impl KeyLookup {
     ) -> Result<PrivateKey> {
         let mut tried = Vec::new();
         for source in self.sources(env, env_file) {
-            let texts = match source.candidates(env, public, self.prompt.as_ref())? {
+            let texts = match source.candidates(env, public, self)? {
                 Ok(texts) => texts,
                 Err(why) => {
                     tried.push(format!("{} ({why})", source.describe()));

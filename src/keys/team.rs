@@ -40,12 +40,83 @@ fn key_in(text: &SecretValue) -> Option<PrivateKey> {
         .and_then(|l| PrivateKey::parse(l).ok())
 }
 
+/// What one command learnt from team files: the user's identities (loaded
+/// on first need, so a passphrase is asked once) and each file's outcome.
+#[derive(Clone, Default)]
+pub struct Unlocked {
+    inner: std::sync::Arc<UnlockedInner>,
+}
+
+/// A team file's outcome: its key text, or why not.
+type Outcome = (PathBuf, std::result::Result<SecretValue, String>);
+
+#[derive(Default)]
+struct UnlockedInner {
+    identities: std::sync::OnceLock<Identities>,
+    outcomes: std::sync::Mutex<Vec<Outcome>>,
+}
+
+impl std::fmt::Debug for Unlocked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Unlocked")
+    }
+}
+
+impl Unlocked {
+    /// The key texts the team file at `path` yields for `env` (one), or
+    /// why none; each file is unlocked once per command.
+    pub(super) fn unlock(
+        &self,
+        path: &Path,
+        env: &str,
+        lookup: &super::KeyLookup,
+    ) -> Result<std::result::Result<Vec<SecretValue>, String>> {
+        let done = |outcomes: &[Outcome]| {
+            outcomes
+                .iter()
+                .find(|(p, _)| p == path)
+                .map(|(_, o)| o.clone())
+        };
+        if let Some(known) = done(&self.lock()) {
+            return Ok(known.map(|k| vec![k]));
+        }
+        if !path.exists() {
+            return Ok(Err("not found".into()));
+        }
+        let identities = self
+            .inner
+            .identities
+            .get_or_init(|| super::identity::load(lookup.prompt.as_ref()));
+        let listed: Vec<Recipient> = lookup
+            .team_recipients
+            .get(env)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| Recipient::parse(e).ok())
+            .collect();
+        let order = crate::crypto::stanza_order(&listed);
+        let outcome = unlock(path, identities, &order)?.map(|key| key.encode());
+        self.lock().push((path.to_path_buf(), outcome.clone()));
+        Ok(outcome.map(|k| vec![k]))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Outcome>> {
+        // A panic while holding it leaves a list that is still valid.
+        self.inner
+            .outcomes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// The environment key in the team file at `path`, unlocked with
-/// `identities`. `Ok(Err(why))`: not there, or no identity opens it (why
-/// names each identity tried); `Err`: the file is damaged.
+/// `identities`, trying each identity's own stanza first (`order`: the
+/// recipients in stanza order). `Ok(Err(why))`: not there, or no identity
+/// opens it (why names each identity tried); `Err`: the file is damaged.
 pub(crate) fn unlock(
     path: &Path,
     identities: &Identities,
+    order: &[String],
 ) -> Result<std::result::Result<PrivateKey, String>> {
     let Some(armored) = read(path)? else {
         return Ok(Err("not found".into()));
@@ -56,7 +127,7 @@ pub(crate) fn unlock(
             identities.skipped.join(", ")
         )));
     }
-    match identities.unwrap(&armored) {
+    match identities.unwrap(&armored, order) {
         Ok((text, _source)) => match key_in(&text) {
             Some(key) => Ok(Ok(key)),
             None => Err(Error::TeamFile {

@@ -451,10 +451,152 @@ fn rotate_killed_at_any_point_leaves_files_one_key_opens() {
     p.envsafe(&["rotate", "-e", "x"]).assert().success();
     let full = start.elapsed();
     for i in 0..24u32 {
-        let mut child = p.envsafe_std(&["rotate", "-e", "x"]).spawn().unwrap();
+        let mut child = p
+            .envsafe_std(&["rotate", "-e", "x"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
         std::thread::sleep(full * i / 20);
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
         assert_one_key(&p, &files, &expected);
     }
+}
+
+#[test]
+fn identity_new_in_the_keyring_unlocks_the_team_file_and_is_never_replaced() {
+    let t = team();
+    let home = tempfile::tempdir().unwrap();
+    let recipient = stdout(
+        t.p.envsafe(&["identity", "new", "--keyring"])
+            .env("HOME", home.path()),
+    )
+    .trim()
+    .to_owned();
+    assert!(recipient.starts_with("age1"), "{recipient}");
+    assert!(!home.path().join(".config").exists(), "no file written");
+    let shown = stdout(t.p.envsafe(&["identity", "show"]).env("HOME", home.path()));
+    assert_eq!(shown.trim(), recipient);
+    let again =
+        t.p.envsafe(&["identity", "new", "--keyring"])
+            .env("HOME", home.path())
+            .output()
+            .unwrap();
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+
+    // An admin (alice) adds it; the keyring identity then opens the team file.
+    let alice = &t.members[0];
+    alice
+        .run(
+            &t.p,
+            &t.path,
+            &["recipients", "add", &recipient, "--name", "kim"],
+        )
+        .assert()
+        .success();
+    let got = stdout(
+        t.p.envsafe(&["run", "--", "sh", "-c", "printf %s \"$API_KEY\""])
+            .env("HOME", home.path()),
+    );
+    assert_eq!(got, API);
+}
+
+/// Runs `envsafe ARGS` on a pseudo-terminal (python's pty), answering the
+/// first passphrase prompt with `answer`: (exit code, what the terminal
+/// showed).
+fn on_terminal(p: &Project, home: &Path, args: &[&str], answer: &str) -> (i32, String) {
+    const DRIVER: &str = r#"
+import os, pty, select, signal, sys, time
+answer = sys.argv[1].encode() + b"\n"
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+seen, answered = b"", False
+while True:
+    if not select.select([fd], [], [], 60)[0]:  # a second prompt: never hang
+        os.kill(pid, signal.SIGKILL)
+        break
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    seen += chunk
+    if not answered and b"passphrase for" in seen:
+        time.sleep(0.1)
+        os.write(fd, answer)
+        answered = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(seen.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+"#;
+    let bin = assert_cmd::cargo::cargo_bin("envsafe");
+    let mut cmd = StdCommand::new("python3");
+    cmd.arg("-c").arg(DRIVER).arg(answer).arg(bin).args(args);
+    cmd.current_dir(p.path())
+        .env("HOME", home)
+        .env("NO_COLOR", "1");
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("ENVSAFE_") {
+            cmd.env_remove(&k);
+        }
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn a_passphrase_protected_ssh_key_asks_on_the_terminal_once() {
+    let plugin = plugin_dir();
+    let path = path_with(&plugin);
+    let p = Project::new();
+    p.envsafe(&["init"]).assert().success();
+    p.envsafe(&["set", "API_KEY"])
+        .write_stdin(API)
+        .assert()
+        .success();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".ssh")).unwrap();
+    let key = home.path().join(".ssh/id_ed25519");
+    run(
+        "ssh-keygen",
+        &[
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "correct horse",
+            "-f",
+            key.to_str().unwrap(),
+        ],
+    );
+    let public = std::fs::read_to_string(home.path().join(".ssh/id_ed25519.pub")).unwrap();
+    // Another ssh recipient first: its stanza must not trigger a prompt.
+    let other = ssh_member("ed25519", "other");
+    for r in [other.recipient.as_str(), public.trim()] {
+        p.envsafe(&["recipients", "add", r])
+            .env("PATH", &path)
+            .assert()
+            .success();
+    }
+    std::fs::remove_file(p.file(".env.keys")).unwrap();
+    let args = ["run", "--", "sh", "-c", "printf '[%s]' \"$API_KEY\""];
+    let (code, screen) = on_terminal(&p, home.path(), &args, "correct horse");
+    assert_eq!(code, 0, "{screen}");
+    assert_eq!(screen.matches("passphrase for").count(), 1, "{screen}");
+    assert!(screen.contains(&format!("[{API}]")), "{screen}");
+    assert!(
+        !screen.contains("correct horse"),
+        "the passphrase is not echoed"
+    );
+    // A wrong passphrase: skipped and named, exit 4.
+    let (code, screen) = on_terminal(&p, home.path(), &args, "wrong");
+    assert_eq!(code, 4, "{screen}");
+    assert!(screen.contains("passphrase not given or wrong"), "{screen}");
 }
