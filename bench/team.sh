@@ -3,7 +3,7 @@
 # environment key from a team key file costs, and what `rotate` costs.
 #
 # 1. Start-up, BASE binary (before age) against NEW, interleaved in one loop
-#    (bench/abtime.py: base, new, base, new, …), same projects, same HOME:
+#    (bench/abtime.py: base, new, new, base, …), same projects, same HOME:
 #    `--version` and `keygen` (the binary alone), `run -- true` with 100
 #    encrypted values sealed in one batch (bench/run.sh's project, key in
 #    .env.keys; target: new within 3% of base), and the same 100 values

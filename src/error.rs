@@ -239,6 +239,15 @@ pub enum Error {
         why: String,
     },
 
+    /// Recipients in envsafe.toml that the current team file was not
+    /// wrapped to by a key holder: added by hand (the entries are public
+    /// keys and display names).
+    #[error(
+        "environment `{env}`: envsafe.toml lists recipients the team key file was never wrapped to: {}",
+        entries.join(", ")
+    )]
+    UnconfirmedRecipients { env: String, entries: Vec<String> },
+
     /// `recipients remove` of a recipient the environment does not list.
     #[error("environment `{env}` has no recipient `{entry}`")]
     RecipientNotListed { env: String, entry: String },
@@ -293,6 +302,7 @@ impl Error {
             | Error::KeysFileTarget { .. }
             | Error::Recipient { .. }
             | Error::RecipientNotListed { .. }
+            | Error::UnconfirmedRecipients { .. }
             | Error::EmptyValue { .. }
             | Error::PlainSecret { .. } => ErrorKind::Usage,
             Error::ValueRejected { .. } => ErrorKind::Validation,
@@ -471,6 +481,10 @@ impl Error {
             Error::Recipient { .. } => "a recipient is an age public key (age1…), an ssh public \
                  key line (ssh-ed25519 / ssh-rsa), or an age plugin recipient (age1NAME1…, with \
                  age-plugin-NAME on PATH)"
+                .into(),
+            Error::UnconfirmedRecipients { .. } => "someone edited the list without the \
+                 environment key: check who (`git log -p envsafe.toml`); to keep one, delete its \
+                 line and add it with `envsafe recipients add`, which a key holder runs"
                 .into(),
             Error::RecipientNotListed { env, .. } => {
                 format!("`envsafe recipients list -e {env}` shows who is listed")

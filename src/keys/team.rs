@@ -2,6 +2,12 @@
 //! private key as an armored age file to the environment's recipients.
 //! Stock `age -d -i IDENTITY .envsafe/ENV.age` prints it. Unlocking is
 //! lookup step 4; [`TeamFileStore`] writes (wraps) it.
+//!
+//! The file is also wrapped to the environment key itself (its last
+//! stanza), and its plaintext records the recipients it was wrapped to: a
+//! writer holding the key reads that record back ([`confirm_listed`]), so
+//! a recipient added to envsafe.toml by hand (by someone without the key)
+//! is refused instead of silently receiving the key at the next re-wrap.
 
 use std::path::{Path, PathBuf};
 
@@ -23,12 +29,77 @@ pub fn path(root: &Path, env: &str) -> PathBuf {
 
 /// The plaintext: an age identity file (comments, then the key), so the
 /// output of `age -d` is itself usable as `age -i`.
-fn plaintext(env: &str, key: &PrivateKey) -> SecretValue {
-    SecretValue::new(format!(
-        "# envsafe environment key: {env}\n# public key: {}\n{}\n",
-        key.public(),
-        key.encode().expose()
-    ))
+fn plaintext(env: &str, key: &PrivateKey, recipients: &[Recipient]) -> SecretValue {
+    let mut text = format!(
+        "# envsafe environment key: {env}\n# public key: {}\n",
+        key.public()
+    );
+    for r in recipients {
+        text.push_str(RECORD);
+        text.push_str(&r.key);
+        text.push('\n');
+    }
+    text.push_str(key.encode().expose());
+    text.push('\n');
+    SecretValue::new(text)
+}
+
+/// The comment that records one recipient in the plaintext.
+const RECORD: &str = "# recipient: ";
+
+/// Checks `listed` (envsafe.toml's recipients of `env`, less any being
+/// removed) against the record inside the current team file at `path`,
+/// opened with the environment key `key`: every entry must have been
+/// wrapped to by a key holder. No team file yet: nothing to check (the
+/// first wrap takes the list as written). A file the key does not open
+/// was not written by envsafe for this key.
+pub fn confirm_listed(
+    path: &Path,
+    env: &str,
+    key: &PrivateKey,
+    listed: &[Recipient],
+) -> Result<()> {
+    let Some(armored) = read(path)? else {
+        return Ok(());
+    };
+    let mut ids = Identities::new(None);
+    ids.add("the environment key", &key.encode(), None);
+    let text = match ids.unwrap(&armored, &[]) {
+        Ok((text, _)) => text,
+        Err(UnwrapError::Malformed(why)) => {
+            return Err(Error::TeamFile {
+                path: path.to_path_buf(),
+                why: format!("not an age file: {why}"),
+            })
+        }
+        Err(UnwrapError::NoIdentity(_)) => {
+            return Err(Error::TeamFile {
+                path: path.to_path_buf(),
+                why: "the environment key does not open it: it was not written by envsafe \
+                      for this key (replaced by hand?)"
+                    .into(),
+            })
+        }
+    };
+    let recorded: Vec<&str> = text
+        .expose()
+        .lines()
+        .filter_map(|l| l.strip_prefix(RECORD))
+        .map(str::trim)
+        .collect();
+    let unconfirmed: Vec<String> = listed
+        .iter()
+        .filter(|r| !recorded.contains(&r.key.as_str()))
+        .map(Recipient::entry)
+        .collect();
+    if unconfirmed.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::UnconfirmedRecipients {
+            env: env.into(),
+            entries: unconfirmed,
+        })
+    }
 }
 
 /// The key in a team file's plaintext.
@@ -175,9 +246,19 @@ impl TeamFileStore {
                 why: "the environment lists no recipients to wrap its key to".into(),
             });
         }
+        // The environment key is the last recipient: its holder can read
+        // the record back (`confirm_listed`). Last, so that the listed
+        // recipients' stanzas keep their positions (`stanza_order`).
+        let mut all = self.recipients.clone();
+        all.push(
+            Recipient::parse(&key.public().to_string()).map_err(|why| Error::TeamFile {
+                path: self.path.clone(),
+                why,
+            })?,
+        );
         crate::crypto::wrap(
-            plaintext(env, key).expose().as_bytes(),
-            &self.recipients,
+            plaintext(env, key, &self.recipients).expose().as_bytes(),
+            &all,
             self.prompt.as_ref().map(|p| p.0.clone()),
         )
         .map_err(|why| Error::TeamFile {

@@ -126,8 +126,9 @@ pub fn add_recipient(ws: &Workspace, entry: &str, name: Option<&str>) -> Result<
             why: "already a recipient".into(),
         });
     }
+    let kept = list.clone();
     list.push(added.clone());
-    rewrap(ws, &sel, &list)?;
+    rewrap(ws, &sel, &kept, &list)?;
     Ok(added)
 }
 
@@ -164,7 +165,7 @@ pub fn remove_recipient(
     let rotated = if rotate {
         Some(rekey(ws, &sel, &list, Some(&list), progress)?)
     } else {
-        rewrap(ws, &sel, &list)?;
+        rewrap(ws, &sel, &list, &list)?;
         None
     };
     Ok(Removed {
@@ -249,12 +250,14 @@ fn exposed(ws: &Workspace, env: &str) -> Result<Vec<Exposed>> {
 }
 
 /// Re-wraps the team file to `list` and records `list` in envsafe.toml,
-/// in one transaction.
-fn rewrap(ws: &Workspace, sel: &Selection, list: &[Recipient]) -> Result<()> {
+/// in one transaction. `kept` is what envsafe.toml listed and stays: each
+/// must be in the current team file's record (`team::confirm_listed`).
+fn rewrap(ws: &Workspace, sel: &Selection, kept: &[Recipient], list: &[Recipient]) -> Result<()> {
     let env = &sel.name;
     let (public, file) = current_public(ws, env)?;
     let key = ws.keys().find(env, &public, &file)?;
     let team = team_store(ws, env, list);
+    keys::team::confirm_listed(&team.path, env, &key, kept)?;
     team.ensure_dir()?;
     let config_path = config_path(ws)?;
     let mut txn = Transaction::begin(&ws.project.root, &[&config_path, &team.path])?;
@@ -307,6 +310,12 @@ fn rekey(
     let (old_public, first) = current_public(ws, &env)?;
     let lookup = ws.keys();
     let old_key = lookup.find(&env, &old_public, &first)?;
+    keys::team::confirm_listed(
+        &keys::team::path(&ws.project.root, &env),
+        &env,
+        &old_key,
+        recipients,
+    )?;
     let new_key = PrivateKey::generate();
     let new_public = new_key.public();
 

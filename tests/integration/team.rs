@@ -600,3 +600,73 @@ fn a_passphrase_protected_ssh_key_asks_on_the_terminal_once() {
     assert_eq!(code, 4, "{screen}");
     assert!(screen.contains("passphrase not given or wrong"), "{screen}");
 }
+
+#[test]
+fn a_recipient_added_to_envsafe_toml_by_hand_never_receives_the_key() {
+    let t = team();
+    let alice = &t.members[0];
+    // Mallory, with commit access but no key, lists herself.
+    let mallory = stdout(&mut t.p.envsafe(&["keygen"]));
+    let mallory = mallory
+        .lines()
+        .next()
+        .unwrap()
+        .trim_start_matches("# public key: ");
+    let config = t.p.read("envsafe.toml");
+    let config = config.replacen(
+        "recipients = [",
+        &format!("recipients = [\n    \"{mallory} ops-bot\","),
+        1,
+    );
+    t.p.write("envsafe.toml", &config);
+    let before = t.p.snapshot();
+    let newcomer = stdout(&mut t.p.envsafe(&["keygen"]));
+    let newcomer = newcomer
+        .lines()
+        .next()
+        .unwrap()
+        .trim_start_matches("# public key: ");
+    for args in [
+        vec!["recipients", "add", newcomer],
+        vec!["rotate"],
+        vec!["recipients", "remove", "bob"],
+    ] {
+        let out = alice.run(&t.p, &t.path, &args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(&format!("{mallory} ops-bot")), "{err}");
+        assert!(err.contains("git log -p envsafe.toml"), "{err}");
+        assert_eq!(t.p.snapshot(), before, "{args:?} changed nothing");
+    }
+    // Removing the hand-added line's recipient works, and rotates.
+    alice
+        .run(&t.p, &t.path, &["recipients", "remove", "ops-bot"])
+        .assert()
+        .success();
+    assert!(!t.p.read("envsafe.toml").contains(mallory));
+    // A team file replaced by one the environment key does not open.
+    let exported = stdout(&mut alice.run(&t.p, &t.path, &["keys", "export"]));
+    let key_now = exported.trim().split_once('=').unwrap().1.to_owned();
+    let other = Project::new();
+    other.envsafe(&["init"]).assert().success();
+    other
+        .envsafe(&["recipients", "add", mallory])
+        .assert()
+        .success();
+    std::fs::copy(
+        other.file(".envsafe/development.age"),
+        t.p.file(".envsafe/development.age"),
+    )
+    .unwrap();
+    let out = alice
+        .run(&t.p, &t.path, &["recipients", "add", newcomer])
+        .env("ENVSAFE_PRIVATE_KEY_DEVELOPMENT", &key_now)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("the environment key does not open it"),
+        "{err}"
+    );
+}
