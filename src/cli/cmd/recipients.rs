@@ -11,6 +11,12 @@ pub fn dispatch(ctx: &Ctx, action: RecipientsAction) -> CmdResult {
         RecipientsAction::List => list(ctx),
         RecipientsAction::Add { recipient, name } => {
             let r = write::add_recipient(&ctx.ws, &recipient.join(" "), name.as_deref())?;
+            if ctx.ui.json {
+                ctx.ui.json(&serde_json::json!({
+                    "added": r.entry(), "key": r.key, "name": r.name, "kind": r.kind.label(),
+                }));
+                return Ok(());
+            }
             ctx.ui.status(&format!(
                 "added {} ({}); team key file re-wrapped: commit envsafe.toml and .envsafe/",
                 r.name.as_deref().unwrap_or(&r.key),
