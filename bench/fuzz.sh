@@ -23,7 +23,7 @@ cd "$(dirname "$0")/.."
 
 SECONDS_EACH=${1:-300}
 SANITIZER=${FUZZ_SANITIZER:-none}
-TARGETS=(dotenv_parse envelope_open config_load hook_scan)
+TARGETS=(dotenv_parse envelope_open config_load hook_scan team_file)
 read -ra EXTRA <<<"${FUZZ_ARGS:-}"
 [ -n "${FUZZ_RUNS:-}" ] && EXTRA+=("-runs=$FUZZ_RUNS")
 

@@ -17,7 +17,9 @@ import sys
 
 conformance = pathlib.Path(sys.argv[1])
 out = pathlib.Path(sys.argv[2])
-seeds = {t: {} for t in ("dotenv_parse", "envelope_open", "config_load", "hook_scan")}
+seeds = {
+    t: {} for t in ("dotenv_parse", "envelope_open", "config_load", "hook_scan", "team_file")
+}
 
 
 def add(target, data):
@@ -95,6 +97,30 @@ for f in sorted(pathlib.Path("tests/vectors").glob("*.json")):
     if "private_key" in v:
         add("hook_scan", f"deploy/ci.env\0ENVSAFE_PRIVATE_KEY_CI={v['private_key']}\n")
         add("hook_scan", f"notes.md\0key: {v['private_key']}\n")
+
+# team_file: age files to the fixed key (tests/vectors/basic.json's), made
+# by the real `age` CLI when it is installed, and recipient entries.
+FUZZ_RECIPIENT = "age1u47xjh4jccfur0j5ads4xslg9d4f2nuggzd28tgl5uuaqpqlrgnqs9klux"
+if shutil.which("age"):
+    import subprocess
+
+    for armor in (["-a"], []):
+        for extra in ([], ["-r", "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"]):
+            made = subprocess.run(
+                ["age", "-r", FUZZ_RECIPIENT, *extra, *armor],
+                input=b"# envsafe environment key: x\nAGE-SECRET-KEY-1QQQ\n",
+                capture_output=True,
+                check=False,
+            )
+            if made.returncode == 0:
+                add("team_file", made.stdout)
+for entry in (
+    FUZZ_RECIPIENT,
+    FUZZ_RECIPIENT + " kim",
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJb9Gv0f0I8v2hznz9DRDdJQkBAjam5YgRO8CbyjRPLK bob",
+    "age1envsafetest1569cqhscglwc6clvp7q365tqxr4zlmy4pvye5eyjt60d9dnd9wxqkc4taf dave",
+):
+    add("team_file", entry)
 
 shutil.rmtree(out, ignore_errors=True)
 for target, files in seeds.items():

@@ -670,3 +670,23 @@ fn a_recipient_added_to_envsafe_toml_by_hand_never_receives_the_key() {
         "{err}"
     );
 }
+
+#[test]
+fn rotate_shows_progress_on_a_terminal_for_many_values() {
+    let p = Project::new();
+    p.write("envsafe.toml", "[environments.x]\nfiles = [\"big.env\"]\n");
+    let text: String = (0..2500).map(|i| format!("S_{i}=value-{i}\n")).collect();
+    p.write("big.env", &text);
+    p.envsafe(&["encrypt", "-e", "x", "-f", "big.env"])
+        .assert()
+        .success();
+    let (code, screen) = on_terminal(&p, p.path(), &["rotate", "-e", "x"], "");
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("/2500 values re-encrypted"), "{screen}");
+    assert!(screen.contains("rotated `x`: 2500 value(s)"), "{screen}");
+    // Not on a pipe, where it would be noise in a log.
+    let out = p.envsafe(&["rotate", "-e", "x"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("re-encrypted\r"));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("/2500"));
+}
