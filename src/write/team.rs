@@ -307,6 +307,16 @@ fn rekey(
     progress: &dyn Progress,
 ) -> Result<Rotated> {
     let env = sel.name.clone();
+    if !ws.files.is_empty() && ws.project.config.environments.contains_key(&env) {
+        // A subset would leave the other files sealed to the old key while
+        // the pin moves on.
+        return Err(Error::Usage {
+            message: format!(
+                "rotate re-encrypts every file of environment `{env}`: -f cannot choose them"
+            ),
+            help: "drop -f (envsafe.toml lists the environment's files)".into(),
+        });
+    }
     let (old_public, first) = current_public(ws, &env)?;
     let lookup = ws.keys();
     let old_key = lookup.find(&env, &old_public, &first)?;

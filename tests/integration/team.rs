@@ -690,3 +690,25 @@ fn rotate_shows_progress_on_a_terminal_for_many_values() {
     assert!(!String::from_utf8_lossy(&out.stderr).contains("re-encrypted\r"));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("/2500"));
 }
+
+#[test]
+fn rotate_refuses_a_subset_of_a_declared_environment() {
+    let p = Project::new();
+    p.write(
+        "envsafe.toml",
+        "[environments.x]\nfiles = [\"a.env\", \"b.env\"]\n",
+    );
+    for f in ["a.env", "b.env"] {
+        p.write(f, "TOKEN=value-123456\n");
+        p.envsafe(&["encrypt", "-e", "x", "-f", f])
+            .assert()
+            .success();
+    }
+    let before = p.snapshot();
+    let out = p
+        .envsafe(&["rotate", "-e", "x", "-f", "a.env"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(p.snapshot(), before);
+}
