@@ -242,11 +242,24 @@ pub enum Error {
     /// Recipients in envsafe.toml that the current team file was not
     /// wrapped to by a key holder: added by hand (the entries are public
     /// keys and display names).
-    #[error(
-        "environment `{env}`: envsafe.toml lists recipients the team key file was never wrapped to: {}",
-        entries.join(", ")
-    )]
-    UnconfirmedRecipients { env: String, entries: Vec<String> },
+    #[error("environment `{env}`: {why}: {}", entries.join(", "))]
+    UnconfirmedRecipients {
+        env: String,
+        why: String,
+        entries: Vec<String>,
+    },
+
+    /// A change to the recipients list that cannot be made as asked.
+    #[error("environment `{env}`: {message}")]
+    RecipientChange {
+        env: String,
+        message: String,
+        help: String,
+    },
+
+    /// envsafe.toml changed between reading it and locking it.
+    #[error("{}: changed while this command ran (another envsafe command?)", path.display())]
+    ChangedMeanwhile { path: PathBuf },
 
     /// `recipients remove` of a recipient the environment does not list.
     #[error("environment `{env}` has no recipient `{entry}`")]
@@ -293,6 +306,7 @@ impl Error {
             | Error::KeyMismatch { .. }
             | Error::UndeclaredEnv { .. }
             | Error::TeamFile { .. }
+            | Error::Keyring { .. }
             | Error::NoIdentity { .. }
             | Error::Ciphertext { .. } => ErrorKind::Key,
             Error::InvalidName { .. }
@@ -302,6 +316,7 @@ impl Error {
             | Error::KeysFileTarget { .. }
             | Error::Recipient { .. }
             | Error::RecipientNotListed { .. }
+            | Error::RecipientChange { .. }
             | Error::UnconfirmedRecipients { .. }
             | Error::EmptyValue { .. }
             | Error::PlainSecret { .. } => ErrorKind::Usage,
@@ -475,19 +490,28 @@ impl Error {
             Error::Keyring { .. } => "keep the key in .env.keys instead (`envsafe keys export \
                  >> .env.keys`); on Linux the kernel keyring (keyutils) must be reachable"
                 .into(),
-            Error::TeamFile { .. } => "restore it from git, or have a key holder write it again: \
-                 `envsafe recipients add RECIPIENT`"
+            Error::TeamFile { why, .. } if why.contains("not on PATH") => {
+                "install the plugin (age-plugin-NAME on PATH), or remove its recipient".into()
+            }
+            Error::TeamFile { .. } => "restore it from git (`git checkout -- .envsafe/`); a key \
+                 holder can write it anew with `envsafe rotate --confirm-recipients`"
                 .into(),
             Error::Recipient { .. } => "a recipient is an age public key (age1…), an ssh public \
                  key line (ssh-ed25519 / ssh-rsa), or an age plugin recipient (age1NAME1…, with \
                  age-plugin-NAME on PATH)"
                 .into(),
-            Error::UnconfirmedRecipients { .. } => "someone edited the list without the \
-                 environment key: check who (`git log -p envsafe.toml`); to keep one, delete its \
-                 line and add it with `envsafe recipients add`, which a key holder runs"
+            Error::UnconfirmedRecipients { .. } => "check who changed them (`git log -p \
+                 envsafe.toml .envsafe/`); if every recipient listed is meant to read the key, run \
+                 again with --confirm-recipients, which wraps the key to each of them"
                 .into(),
+            Error::RecipientChange { help, .. } => help.clone(),
+            Error::ChangedMeanwhile { .. } => "run the command again".into(),
             Error::RecipientNotListed { env, .. } => {
                 format!("`envsafe recipients list -e {env}` shows who is listed")
+            }
+            Error::IdentityExists { place } if place.contains("keyring") => {
+                "`envsafe identity show` prints its recipient; an admin must add a new one again"
+                    .into()
             }
             Error::IdentityExists { .. } => {
                 "`envsafe identity show` prints its recipient; move the file away to make a new one"

@@ -201,7 +201,7 @@ pub enum Command {
     /// nothing: killed midway, the next envsafe command finishes or undoes it.
     /// Values never change (`rotation = "manual"` ones included): a leaked
     /// secret must also be changed where it is issued.
-    Rotate(Deferred<OnlyGlobal>),
+    Rotate(Deferred<RotateArgs>),
     /// Team access: who can unlock the environment key (.envsafe/ENV.age)
     ///
     /// A recipient is an age public key (age1…), an ssh public key
@@ -222,6 +222,24 @@ pub enum Command {
     Keys(Deferred<KeysArgs>),
 }
 
+/// `--confirm-recipients`, for the commands that wrap the key.
+#[derive(Debug, Args, Default)]
+pub struct Confirm {
+    /// Wrap the key to every recipient envsafe.toml lists, although no sealed
+    /// team key file vouches for them (there is none yet, or it was damaged,
+    /// replaced, or edited by hand): review the list first
+    #[arg(long)]
+    pub confirm_recipients: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    #[command(flatten)]
+    pub confirm: Confirm,
+    #[command(flatten)]
+    pub global: Global,
+}
+
 #[derive(Debug, Args)]
 pub struct RecipientsArgs {
     #[command(subcommand)]
@@ -233,7 +251,10 @@ pub struct RecipientsArgs {
 #[derive(Debug, Subcommand)]
 pub enum RecipientsAction {
     /// List the environment's recipients (no key needed)
-    List,
+    List {
+        #[command(flatten)]
+        global: Global,
+    },
     /// Add a recipient and re-wrap the team key file (needs the environment key)
     Add {
         /// The recipient: `age1…`, `ssh-ed25519 AAAA… [name]` (quoted, or as
@@ -243,6 +264,10 @@ pub enum RecipientsAction {
         /// A display name (replaces an ssh key's comment)
         #[arg(long)]
         name: Option<String>,
+        #[command(flatten)]
+        confirm: Confirm,
+        #[command(flatten)]
+        global: Global,
     },
     /// Remove a recipient, then rotate the environment key
     ///
@@ -257,7 +282,21 @@ pub enum RecipientsAction {
         /// may have kept a copy of it)
         #[arg(long)]
         no_rotate: bool,
+        #[command(flatten)]
+        confirm: Confirm,
+        #[command(flatten)]
+        global: Global,
     },
+}
+
+impl RecipientsAction {
+    fn global(&mut self) -> &mut Global {
+        match self {
+            RecipientsAction::List { global }
+            | RecipientsAction::Add { global, .. }
+            | RecipientsAction::Remove { global, .. } => global,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -272,12 +311,26 @@ pub struct IdentityArgs {
 pub enum IdentityAction {
     /// Make a personal age identity (~/.config/envsafe/identity.txt, mode 0600)
     New {
-        /// Keep it in the OS keyring instead of a file
+        /// Keep it in the OS keyring instead of a file (on Linux the kernel
+        /// keyring, which forgets it at reboot)
         #[arg(long)]
         keyring: bool,
+        #[command(flatten)]
+        global: Global,
     },
     /// Print your recipient, to hand to an admin (`envsafe recipients add`)
-    Show,
+    Show {
+        #[command(flatten)]
+        global: Global,
+    },
+}
+
+impl IdentityAction {
+    fn global(&mut self) -> &mut Global {
+        match self {
+            IdentityAction::New { global, .. } | IdentityAction::Show { global } => global,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -291,12 +344,34 @@ pub struct KeysArgs {
 #[derive(Debug, Subcommand)]
 pub enum KeysAction {
     /// Move the environment's private key from .env.keys into the OS keyring
-    Store,
+    ///
+    /// On Linux the keyring is the kernel's, in memory: it forgets the key at
+    /// reboot (and after 3 days unused). Unless a team key file holds the
+    /// key too, `store` is refused without --force.
+    Store {
+        /// Move it although the keyring would hold the only copy (back it up
+        /// first: `envsafe keys export`)
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        global: Global,
+    },
     /// Print the environment's private key as a .env.keys line
     ///
     /// From wherever lookup finds it (the keyring included):
     /// `envsafe keys export >> .env.keys` puts it back in the file.
-    Export,
+    Export {
+        #[command(flatten)]
+        global: Global,
+    },
+}
+
+impl KeysAction {
+    fn global(&mut self) -> &mut Global {
+        match self {
+            KeysAction::Store { global, .. } | KeysAction::Export { global } => global,
+        }
+    }
 }
 
 // A command with no flags of its own.
@@ -448,11 +523,25 @@ impl Command {
             | Command::Keygen(a)
             | Command::Encrypt(a)
             | Command::Ls(a)
-            | Command::Rotate(a)
             | Command::Status(a) => &mut a.0.global,
-            Command::Recipients(a) => &mut a.0.global,
-            Command::Identity(a) => &mut a.0.global,
-            Command::Keys(a) => &mut a.0.global,
+            Command::Rotate(a) => &mut a.0.global,
+            // Flags may come before or after the action (`recipients -e x
+            // list`, `recipients list -e x`).
+            Command::Recipients(a) => {
+                let after = std::mem::take(a.0.action.global());
+                a.0.global = std::mem::take(&mut a.0.global).merge(after);
+                &mut a.0.global
+            }
+            Command::Identity(a) => {
+                let after = std::mem::take(a.0.action.global());
+                a.0.global = std::mem::take(&mut a.0.global).merge(after);
+                &mut a.0.global
+            }
+            Command::Keys(a) => {
+                let after = std::mem::take(a.0.action.global());
+                a.0.global = std::mem::take(&mut a.0.global).merge(after);
+                &mut a.0.global
+            }
             Command::Set(a) => &mut a.0.global,
             Command::Unset(a) => &mut a.0.global,
             Command::Get(a) => &mut a.0.global,

@@ -94,6 +94,14 @@ impl Recipient {
             .map(str::trim)
             .filter(|n| !n.is_empty())
             .map(str::to_owned);
+        if let Some(n) = &name {
+            if n.chars().any(char::is_control) {
+                return Err("a display name cannot hold control characters (a newline)".into());
+            }
+            if super::mentions_private_key(n.as_bytes()) {
+                return Err("the display name holds a private key".into());
+            }
+        }
         let kind = if key.starts_with("ssh-") {
             match key.parse::<age::ssh::Recipient>() {
                 Ok(r @ age::ssh::Recipient::SshEd25519(..)) => {
@@ -203,11 +211,13 @@ pub fn wrap(
     }
     for (name, list) in &plugins {
         let plugin = age::plugin::RecipientPluginV1::new(name, list, &[], callbacks.clone())
-            .map_err(|e| format!("{e}"))?;
+            .map_err(|_| {
+                format!("age-plugin-{name} is not on PATH (needed to wrap to its recipients)")
+            })?;
         boxed.push(Box::new(plugin));
     }
     let encryptor = age::Encryptor::with_recipients(boxed.iter().map(|r| r.as_ref()))
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| plain(&e.to_string()))?;
     let mut out = Vec::new();
     let armor = ArmoredWriter::wrap_output(&mut out, Format::AsciiArmor).map_err(io)?;
     let mut writer = encryptor.wrap_output(armor).map_err(io)?;
@@ -217,7 +227,13 @@ pub fn wrap(
 }
 
 fn io(e: std::io::Error) -> String {
-    e.to_string()
+    plain(&e.to_string())
+}
+
+/// age's messages (Fluent) wrap arguments in Unicode isolation marks
+/// (U+2068, U+2069): invisible in a terminal, noise in a log or a test.
+fn plain(message: &str) -> String {
+    message.replace(['\u{2068}', '\u{2069}'], "")
 }
 
 /// An identity loaded for unwrapping, and where it came from.
@@ -336,7 +352,10 @@ impl Identities {
                 identity: Box::new(LockedSsh {
                     key,
                     source: source.into(),
-                    tag: ssh_public.and_then(ssh_tag),
+                    tag: ssh_public_of(text)
+                        .as_deref()
+                        .or(ssh_public)
+                        .and_then(ssh_tag),
                     callbacks: self.callbacks.clone(),
                     unlocked: OnceLock::new(),
                 }),
@@ -369,7 +388,7 @@ impl Identities {
         let mut reasons = Vec::new();
         for named in &self.list {
             let decryptor = age::Decryptor::new_buffered(ArmoredReader::new(armored))
-                .map_err(|e| UnwrapError::Malformed(e.to_string()))?;
+                .map_err(|e| UnwrapError::Malformed(plain(&e.to_string())))?;
             let first = named
                 .recipient
                 .as_ref()
@@ -399,9 +418,9 @@ impl Identities {
                     "passphrase not given or wrong".to_owned()
                 }
                 Err(e @ (age::DecryptError::InvalidHeader | age::DecryptError::UnknownFormat)) => {
-                    return Err(UnwrapError::Malformed(e.to_string()))
+                    return Err(UnwrapError::Malformed(plain(&e.to_string())))
                 }
-                Err(e) => e.to_string(),
+                Err(e) => plain(&e.to_string()),
             };
             reasons.push(format!("{} ({why})", named.source));
         }
@@ -438,6 +457,47 @@ pub enum UnwrapError {
     Malformed(String),
     /// No identity opened it; each one's reason.
     NoIdentity(Vec<String>),
+}
+
+/// The public key (`TYPE BASE64`) inside an OpenSSH private key file
+/// (`openssh-key-v1`, which stores it unencrypted even when the private
+/// part has a passphrase); None for other formats (PEM RSA).
+pub fn ssh_public_of(private: &SecretValue) -> Option<String> {
+    let text = private.expose();
+    let body: String = text
+        .lines()
+        .skip_while(|l| !l.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END"))
+        .collect();
+    let bytes = Zeroizing::new(
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .ok()?,
+    );
+    let rest = bytes.strip_prefix(b"openssh-key-v1\0")?;
+    let mut at = rest;
+    let mut string = || -> Option<&[u8]> {
+        let len = u32::from_be_bytes(at.get(..4)?.try_into().ok()?) as usize;
+        let s = at.get(4..4 + len)?;
+        at = &at[4 + len..];
+        Some(s)
+    };
+    string()?; // cipher
+    string()?; // kdf
+    string()?; // kdf options
+    let count = u32::from_be_bytes(at.get(..4)?.try_into().ok()?);
+    if count != 1 {
+        return None;
+    }
+    let blob_len = u32::from_be_bytes(at.get(4..8)?.try_into().ok()?) as usize;
+    let blob = at.get(8..8 + blob_len)?;
+    let type_len = u32::from_be_bytes(blob.get(..4)?.try_into().ok()?) as usize;
+    let kind = std::str::from_utf8(blob.get(4..4 + type_len)?).ok()?;
+    Some(format!(
+        "{kind} {}",
+        base64::engine::general_purpose::STANDARD.encode(blob)
+    ))
 }
 
 /// The stanza tag age gives an ssh public key: base64 of the first 4

@@ -32,6 +32,35 @@ impl KeyedHasher {
     }
 }
 
+/// The seal of a team key file's recipient record (`keys/team.rs`):
+/// HMAC-SHA256 under a key derived (HKDF-SHA256) from the environment's
+/// private key, over the environment name and the entries. Only a holder of
+/// that key can make one; anyone can encrypt to its public key, so the
+/// record alone proves nothing.
+pub fn record_seal(key: &super::PrivateKey, env: &str, entries: &[String]) -> String {
+    use base64::Engine;
+    let secret = Zeroizing::new(key.0.to_bytes());
+    let mut k = Zeroizing::new([0u8; 32]);
+    hkdf::Hkdf::<Sha256>::new(Some(b"envsafe team record v1"), secret.as_ref())
+        .expand(env.as_bytes(), k.as_mut())
+        .expect("32 bytes is a valid HKDF length");
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(k.as_ref()).expect("any key length");
+    for e in entries {
+        mac.update(e.as_bytes());
+        mac.update(b"\n");
+    }
+    base64::engine::general_purpose::STANDARD_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+/// Whether `seal` is [`record_seal`]'s for these entries (constant time).
+pub fn record_seal_ok(key: &super::PrivateKey, env: &str, entries: &[String], seal: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    record_seal(key, env, entries)
+        .as_bytes()
+        .ct_eq(seal.trim().as_bytes())
+        .into()
+}
+
 impl Default for KeyedHasher {
     fn default() -> Self {
         Self::new()
@@ -50,5 +79,21 @@ mod tests {
         assert_ne!(h.hash("K", &a), h.hash("K", &b));
         assert_ne!(h.hash("A", &a), h.hash("B", &a));
         assert_ne!(KeyedHasher::new().hash("K", &a), h.hash("K", &a));
+    }
+
+    #[test]
+    fn a_record_seal_needs_the_private_key_and_covers_every_entry() {
+        let (k, other) = (
+            super::super::PrivateKey::generate(),
+            super::super::PrivateKey::generate(),
+        );
+        let entries = vec!["age1a kim".to_owned(), "ssh-ed25519 AAAA bob".to_owned()];
+        let seal = record_seal(&k, "prod", &entries);
+        assert!(record_seal_ok(&k, "prod", &entries, &seal));
+        assert!(!record_seal_ok(&other, "prod", &entries, &seal));
+        assert!(!record_seal_ok(&k, "dev", &entries, &seal));
+        assert!(!record_seal_ok(&k, "prod", &entries[..1], &seal));
+        let renamed = vec!["age1a bob".to_owned(), "ssh-ed25519 AAAA kim".to_owned()];
+        assert!(!record_seal_ok(&k, "prod", &renamed, &seal));
     }
 }

@@ -18,9 +18,11 @@ use sha2::Sha256;
 use x25519_dalek::StaticSecret;
 use zeroize::Zeroizing;
 
-pub use age_file::{stanza_order, wrap, Identities, Prompt, Recipient, RecipientKind, UnwrapError};
-pub use keyed_hash::KeyedHasher;
-pub use keypair::{PrivateKey, PublicKey};
+pub use age_file::{
+    ssh_public_of, stanza_order, wrap, Identities, Prompt, Recipient, RecipientKind, UnwrapError,
+};
+pub use keyed_hash::{record_seal, record_seal_ok, KeyedHasher};
+pub use keypair::{mentions_private_key, PrivateKey, PublicKey};
 
 pub use crate::envelope::OpenError;
 use crate::envelope::{Envelope, V1_PREFIX};

@@ -44,10 +44,17 @@ struct Found {
     ssh_public: Option<String>,
 }
 
-/// Whether `value` is identity text rather than a path.
+/// Whether `value` is identity text rather than a path. Anything that
+/// mentions private key material counts as text (`ENVSAFE_PRIVATE_KEY_X=
+/// AGE-…`, a quoted or lower-case key): it is then parsed, never shown as a
+/// path in an error.
 fn is_identity_text(value: &str) -> bool {
     let v = value.trim_start();
-    v.starts_with("AGE-") || v.starts_with("-----BEGIN") || v.starts_with('#') || v.contains('\n')
+    v.starts_with("AGE-")
+        || v.starts_with("-----BEGIN")
+        || v.starts_with('#')
+        || v.contains('\n')
+        || crate::crypto::mentions_private_key(v.as_bytes())
 }
 
 /// Reads every identity source in order; `missing` collects the places
@@ -76,7 +83,7 @@ fn sources(missing: &mut Vec<String>) -> Vec<Found> {
             ssh_public: None,
         }),
         Ok(v) if !v.is_empty() => {
-            let source = format!("{ENVSAFE_IDENTITY}={v}");
+            let source = format!("{ENVSAFE_IDENTITY} (the path {v})");
             file(Path::new(&v), source, &mut found, missing);
         }
         _ => missing.push(format!("{ENVSAFE_IDENTITY} (not set)")),
@@ -131,21 +138,28 @@ pub struct Shown {
     pub kind: String,
 }
 
-/// Every identity found, in lookup order, with its recipient.
-pub fn show() -> Result<Vec<Shown>> {
+/// Every identity found, in lookup order, with its recipient; and the
+/// places that hold none or could not be used, with why.
+pub fn show() -> Result<(Vec<Shown>, Vec<String>)> {
     let mut missing = Vec::new();
     let mut out = Vec::new();
     for f in sources(&mut missing) {
-        if let Some(line) = &f.ssh_public {
-            let mut words = line.split_whitespace();
-            if let (Some(kind), Some(blob)) = (words.next(), words.next()) {
-                out.push(Shown {
+        if f.text.expose().trim_start().starts_with("-----BEGIN") {
+            // The public key stored in the key file itself; else its .pub.
+            let public = crate::crypto::ssh_public_of(&f.text).or(f.ssh_public.clone());
+            match public.as_deref().map(crate::crypto::Recipient::parse) {
+                Some(Ok(r)) => out.push(Shown {
                     source: f.source.clone(),
-                    recipient: Some(format!("{kind} {blob}")),
-                    kind: kind.into(),
-                });
-                continue;
+                    recipient: Some(r.key.clone()),
+                    kind: r.kind.label(),
+                }),
+                Some(Err(why)) => missing.push(format!("{} ({why})", f.source)),
+                None => missing.push(format!(
+                    "{} (no public key found: no .pub beside it)",
+                    f.source
+                )),
             }
+            continue;
         }
         for line in f.text.expose().lines().map(str::trim) {
             if line.starts_with("AGE-SECRET-KEY-1") {
@@ -169,7 +183,7 @@ pub fn show() -> Result<Vec<Shown>> {
     if out.is_empty() {
         return Err(Error::NoIdentity { tried: missing });
     }
-    Ok(out)
+    Ok((out, missing))
 }
 
 /// A new personal identity: its recipient, and where it is kept.
@@ -177,6 +191,8 @@ pub fn show() -> Result<Vec<Shown>> {
 pub struct NewIdentity {
     pub recipient: PublicKey,
     pub place: String,
+    /// Kept where it is forgotten at reboot (the Linux kernel keyring).
+    pub volatile: bool,
 }
 
 /// The text of a personal identity file (age-keygen's layout).
@@ -213,6 +229,7 @@ pub fn create(in_keyring: bool) -> Result<NewIdentity> {
         return Ok(NewIdentity {
             recipient: key.public(),
             place: keyring::place(&account),
+            volatile: keyring::VOLATILE,
         });
     }
     let path = personal_file().ok_or_else(|| Error::NoIdentity {
@@ -230,6 +247,7 @@ pub fn create(in_keyring: bool) -> Result<NewIdentity> {
     Ok(NewIdentity {
         recipient: key.public(),
         place: path.display().to_string(),
+        volatile: false,
     })
 }
 

@@ -10,6 +10,11 @@ use crate::error::{Error, Result};
 use crate::SecretValue;
 
 pub const SERVICE: &str = "envsafe";
+
+/// The store forgets: Linux's kernel keyring is memory only (gone at
+/// reboot; the persistent keyring also expires, after 3 days unused by
+/// default). A key must never be kept there alone.
+pub const VOLATILE: bool = cfg!(target_os = "linux");
 /// The account of the personal identity: `identity HOME`, so that two
 /// home directories of one user (and test sandboxes) keep their own.
 pub fn identity_account() -> String {

@@ -230,7 +230,19 @@ pub fn without_key(path: &Path, env: &str, key: &PrivateKey) -> Result<Option<Se
         return Ok(Some(SecretValue::new(kept)));
     }
     let mut doc = Document::parse_keys(path, text.expose().to_owned())?;
-    let name = env_vars::private_key_var(env);
+    // Named for the environment, else in the generic list.
+    let named = env_vars::private_key_var(env);
+    let holds = |doc: &Document, name: &str| {
+        doc.get(name)
+            .is_some_and(|e| e.literal().split(',').any(|k| k.trim() == gone.expose()))
+    };
+    let name = if holds(&doc, &named) {
+        named
+    } else if holds(&doc, ENVSAFE_PRIVATE_KEY) {
+        ENVSAFE_PRIVATE_KEY.to_owned()
+    } else {
+        return Ok(None);
+    };
     let Some(list) = doc.get(&name).map(|e| SecretValue::new(e.literal())) else {
         return Ok(None);
     };

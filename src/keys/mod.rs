@@ -73,18 +73,7 @@ impl Source {
     }
 }
 
-/// Whether `bytes` mention a private key: `AGE-SECRET-KEY-1` in any case,
-/// or `ENVSAFE_PRIVATE_KEY`. Searched in place (no upper-cased copy of what
-/// may be secret bytes).
-pub(crate) fn mentions_private_key(bytes: &[u8]) -> bool {
-    const AGE: &[u8] = b"AGE-SECRET-KEY-1";
-    memchr::memmem::find(bytes, env_vars::ENVSAFE_PRIVATE_KEY.as_bytes()).is_some()
-        || memchr::memchr2_iter(b'a', b'A', bytes).any(|i| {
-            bytes
-                .get(i..i + AGE.len())
-                .is_some_and(|w| w.eq_ignore_ascii_case(AGE))
-        })
-}
+pub(crate) use crate::crypto::mentions_private_key;
 
 /// The keys held for an environment ([`KeyLookup::held_keys`]).
 #[derive(Debug, Default)]

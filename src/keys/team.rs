@@ -30,73 +30,110 @@ pub fn path(root: &Path, env: &str) -> PathBuf {
 /// The plaintext: an age identity file (comments, then the key), so the
 /// output of `age -d` is itself usable as `age -i`.
 fn plaintext(env: &str, key: &PrivateKey, recipients: &[Recipient]) -> SecretValue {
+    let entries: Vec<String> = recipients.iter().map(Recipient::entry).collect();
     let mut text = format!(
         "# envsafe environment key: {env}\n# public key: {}\n",
         key.public()
     );
-    for r in recipients {
+    for e in &entries {
         text.push_str(RECORD);
-        text.push_str(&r.key);
+        text.push_str(e);
         text.push('\n');
     }
+    text.push_str(SEAL);
+    text.push_str(&crate::crypto::record_seal(key, env, &entries));
+    text.push('\n');
     text.push_str(key.encode().expose());
     text.push('\n');
     SecretValue::new(text)
 }
 
+/// Whether the team file at `path` holds `key` (opened with the key
+/// itself, its last recipient).
+pub fn holds(path: &Path, key: &PrivateKey) -> Result<bool> {
+    let Some(armored) = read(path)? else {
+        return Ok(false);
+    };
+    let mut ids = Identities::new(None);
+    ids.add("the environment key", &key.encode(), None);
+    Ok(match ids.unwrap(&armored, &[]) {
+        Ok((text, _)) => key_in(&text).is_some_and(|k| k.public() == key.public()),
+        Err(_) => false,
+    })
+}
+
 /// The comment that records one recipient in the plaintext.
 const RECORD: &str = "# recipient: ";
+/// The comment that seals the record with the environment key.
+const SEAL: &str = "# recipients-seal: ";
 
-/// Checks `listed` (envsafe.toml's recipients of `env`, less any being
-/// removed) against the record inside the current team file at `path`,
-/// opened with the environment key `key`: every entry must have been
-/// wrapped to by a key holder. No team file yet: nothing to check (the
-/// first wrap takes the list as written). A file the key does not open
-/// was not written by envsafe for this key.
+/// Checks `listed` (what envsafe.toml lists for `env` and stays) against
+/// the record inside the current team file at `path`, opened with the
+/// environment key `key`: each entry (key and display name) must be one a
+/// key holder wrapped to, and the record must carry the key's seal (anyone
+/// can encrypt to the public key; only a key holder can seal). With no team
+/// file, a file the key does not open, or an unsealed record, nothing
+/// vouches for the list: refused unless `confirmed` (the user has reviewed
+/// it: `--confirm-recipients`).
 pub fn confirm_listed(
     path: &Path,
     env: &str,
     key: &PrivateKey,
     listed: &[Recipient],
+    confirmed: bool,
 ) -> Result<()> {
-    let Some(armored) = read(path)? else {
-        return Ok(());
+    let entries: Vec<String> = listed.iter().map(Recipient::entry).collect();
+    let unvouched = |why: &str| {
+        if confirmed || entries.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::UnconfirmedRecipients {
+                env: env.into(),
+                why: why.into(),
+                entries: entries.clone(),
+            })
+        }
+    };
+    let armored = match read(path) {
+        Ok(Some(armored)) => armored,
+        Ok(None) => return unvouched("there is no team key file to vouch for its recipients"),
+        Err(_) => return unvouched("its team key file cannot be read"),
     };
     let mut ids = Identities::new(None);
     ids.add("the environment key", &key.encode(), None);
     let text = match ids.unwrap(&armored, &[]) {
         Ok((text, _)) => text,
-        Err(UnwrapError::Malformed(why)) => {
-            return Err(Error::TeamFile {
-                path: path.to_path_buf(),
-                why: format!("not an age file: {why}"),
-            })
-        }
-        Err(UnwrapError::NoIdentity(_)) => {
-            return Err(Error::TeamFile {
-                path: path.to_path_buf(),
-                why: "the environment key does not open it: it was not written by envsafe \
-                      for this key (replaced by hand?)"
-                    .into(),
-            })
+        Err(_) => {
+            return unvouched(
+                "its team key file is damaged or was not written for this key (replaced?)",
+            )
         }
     };
-    let recorded: Vec<&str> = text
+    let recorded: Vec<String> = text
         .expose()
         .lines()
         .filter_map(|l| l.strip_prefix(RECORD))
-        .map(str::trim)
+        .map(|e| e.trim().to_owned())
         .collect();
-    let unconfirmed: Vec<String> = listed
+    let sealed = text
+        .expose()
+        .lines()
+        .find_map(|l| l.strip_prefix(SEAL))
+        .is_some_and(|seal| crate::crypto::record_seal_ok(key, env, &recorded, seal));
+    if !sealed {
+        return unvouched("its team key file's record of recipients is not sealed by the key");
+    }
+    let unconfirmed: Vec<String> = entries
         .iter()
-        .filter(|r| !recorded.contains(&r.key.as_str()))
-        .map(Recipient::entry)
+        .filter(|e| !recorded.contains(e))
+        .cloned()
         .collect();
-    if unconfirmed.is_empty() {
+    if unconfirmed.is_empty() || confirmed {
         Ok(())
     } else {
         Err(Error::UnconfirmedRecipients {
             env: env.into(),
+            why: "envsafe.toml lists recipients no key holder wrapped the key to".into(),
             entries: unconfirmed,
         })
     }

@@ -23,8 +23,9 @@ pub struct Moved {
 
 /// `keys store`: the selected environment's key goes from the keys file
 /// to the keyring (read back before it leaves the file), then out of the
-/// keys file.
-pub fn store_in_keyring(ws: &Workspace) -> Result<Moved> {
+/// keys file. Where the keyring forgets (Linux), refused unless a team key
+/// file holds the key too, or `force`.
+pub fn store_in_keyring(ws: &Workspace, force: bool) -> Result<Moved> {
     let env = ws.selection()?.name;
     let (public, _) = current_public(ws, &env)?;
     let path = ws.keys_file();
@@ -36,6 +37,18 @@ pub fn store_in_keyring(ws: &Workspace) -> Result<Moved> {
             tried: vec![format!("keys file {} (no matching key)", path.display())],
         });
     };
+    let team = keys::team::path(&ws.project.root, &env);
+    if keys::keyring::VOLATILE && !force && !keys::team::holds(&team, &key)? {
+        return Err(Error::Usage {
+            message: format!(
+                "the kernel keyring forgets keys at reboot (and after 3 days unused), and no \
+                 team key file holds the key of `{env}`: it would be the only copy"
+            ),
+            help: "back it up first (`envsafe keys export` into a password manager) and pass \
+                   --force, or give the environment a team key file (`envsafe recipients add`)"
+                .into(),
+        });
+    }
     let stored = KeyringStore.store(&env, &key)?;
     if let Some(text) = keys::keys_file_without(&path, &env, &key)? {
         fsutil::atomic_write(&path, text.expose().as_bytes(), Some(PRIVATE_MODE))?;

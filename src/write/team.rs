@@ -82,9 +82,11 @@ pub fn list_recipients(ws: &Workspace) -> Result<Listed> {
 }
 
 /// A recipient as typed: the entry itself, or the path of a file whose
-/// first line is one (an ssh `.pub` file).
-fn entry_from(arg: &str) -> Result<String> {
+/// first line is one (an ssh `.pub` file). A private key (a pasted one, an
+/// identity file's path) is refused without being shown.
+fn entry_from(env: &str, arg: &str) -> Result<String> {
     let path = std::path::Path::new(arg.trim());
+    let mut entry = arg.to_owned();
     if !arg.trim().is_empty() && !arg.contains(char::is_whitespace) && path.is_file() {
         let text = crate::fsutil::read_to_string(path)?;
         if let Some(line) = text
@@ -92,80 +94,141 @@ fn entry_from(arg: &str) -> Result<String> {
             .map(str::trim)
             .find(|l| !l.is_empty() && !l.starts_with('#'))
         {
-            return Ok(line.to_owned());
+            entry = line.to_owned();
         }
     }
-    Ok(arg.to_owned())
+    if keys::mentions_private_key(entry.as_bytes()) || entry.contains("PRIVATE KEY-----") {
+        return Err(Error::RecipientChange {
+            env: env.into(),
+            message: "that is a private key, not a recipient".into(),
+            help: "give the public half: `envsafe identity show` prints yours (for ssh, the \
+                   .pub file)"
+                .into(),
+        });
+    }
+    Ok(entry)
 }
 
-/// `rotate`: a new keypair for the selected environment.
-pub fn rotate(ws: &Workspace, progress: &dyn Progress) -> Result<Rotated> {
+/// `rotate`: a new keypair for the selected environment. `confirmed`: the
+/// user reviewed the recipients (`--confirm-recipients`), needed when no
+/// sealed team file vouches for them.
+pub fn rotate(ws: &Workspace, confirmed: bool, progress: &dyn Progress) -> Result<Rotated> {
     let sel = ws.selection()?;
     let recipients = ws.project.config.recipients(&sel.name);
-    rekey(ws, &sel, &recipients, None, progress)
+    rekey(ws, &sel, &recipients, None, confirmed, progress)
+}
+
+/// What `recipients add` did.
+#[derive(Debug, Clone)]
+pub struct Added {
+    pub added: Recipient,
+    /// Everyone the team file is now wrapped to.
+    pub list: Vec<Recipient>,
 }
 
 /// `recipients add`: lists `entry` for the environment and re-wraps its
 /// team file to the new list (needs the environment's key).
-pub fn add_recipient(ws: &Workspace, entry: &str, name: Option<&str>) -> Result<Recipient> {
+pub fn add_recipient(
+    ws: &Workspace,
+    entry: &str,
+    name: Option<&str>,
+    confirmed: bool,
+) -> Result<Added> {
     let sel = declared(ws)?;
-    let entry = &entry_from(entry)?;
+    let entry = &entry_from(&sel.name, entry)?;
     let mut added = Recipient::parse(entry).map_err(|why| Error::Recipient {
         env: sel.name.clone(),
         entry: short(entry),
         why,
     })?;
     if let Some(name) = name {
-        added.name = Some(name.to_owned());
+        added =
+            Recipient::parse(&format!("{} {name}", added.key)).map_err(|why| Error::Recipient {
+                env: sel.name.clone(),
+                entry: short(&added.key),
+                why,
+            })?;
     }
     let mut list = ws.project.config.recipients(&sel.name);
+    let change = |message: String, help: &str| Error::RecipientChange {
+        env: sel.name.clone(),
+        message,
+        help: help.into(),
+    };
     if list.iter().any(|r| r.key == added.key) {
-        return Err(Error::Recipient {
-            env: sel.name,
-            entry: added.entry(),
-            why: "already a recipient".into(),
-        });
+        return Err(change(
+            format!("{} is already a recipient", added.entry()),
+            "`envsafe recipients list` shows them",
+        ));
+    }
+    if let Some(n) = &added.name {
+        if list.iter().any(|r| r.name.as_ref() == Some(n)) {
+            return Err(change(
+                format!("another recipient is already named `{n}`"),
+                "give a distinct --name: `recipients remove NAME` must name one recipient",
+            ));
+        }
     }
     let kept = list.clone();
     list.push(added.clone());
-    rewrap(ws, &sel, &kept, &list)?;
-    Ok(added)
+    rewrap(ws, &sel, &kept, &list, confirmed)?;
+    Ok(Added { added, list })
 }
 
-/// `recipients remove`: unlists the recipient whose key or display name is
-/// `who`, then rotates (unless `rotate` is false: only re-wraps). Returns
-/// the secrets the member could read.
+/// `recipients remove`: unlists the recipient whose key, entry or display
+/// name is `who` (a name must match one recipient), then rotates (unless
+/// `rotate` is false: only re-wraps). Returns the secrets the member could
+/// read.
 pub fn remove_recipient(
     ws: &Workspace,
     who: &str,
     rotate: bool,
+    confirmed: bool,
     progress: &dyn Progress,
 ) -> Result<Removed> {
     let sel = declared(ws)?;
     let mut list = ws.project.config.recipients(&sel.name);
     let who = who.trim();
-    let Some(i) = list
-        .iter()
-        .position(|r| r.key == who || r.entry() == who || r.name.as_deref() == Some(who))
-    else {
-        return Err(Error::RecipientNotListed {
-            env: sel.name,
-            entry: short(who),
-        });
+    let matches: Vec<usize> = (0..list.len())
+        .filter(|&i| {
+            let r = &list[i];
+            r.key == who || r.entry() == who || r.name.as_deref() == Some(who)
+        })
+        .collect();
+    let i = match matches.as_slice() {
+        [i] => *i,
+        [] => {
+            return Err(Error::RecipientNotListed {
+                env: sel.name,
+                entry: short(who),
+            })
+        }
+        many => {
+            let keys: Vec<String> = many.iter().map(|&i| list[i].key.clone()).collect();
+            return Err(Error::RecipientChange {
+                env: sel.name,
+                message: format!(
+                    "`{who}` names {} recipients: {}",
+                    many.len(),
+                    keys.join(", ")
+                ),
+                help: "name the one to remove by its key".into(),
+            });
+        }
     };
     let removed = list.remove(i);
     if list.is_empty() {
-        return Err(Error::Recipient {
+        return Err(Error::RecipientChange {
             env: sel.name,
-            entry: removed.entry(),
-            why: "is the last recipient: the team key file would open for no one".into(),
+            message: format!("{} is the last recipient", removed.entry()),
+            help: "add the new recipients first: the team key file would open for no one".into(),
         });
     }
     let exposed = exposed(ws, &sel.name)?;
     let rotated = if rotate {
-        Some(rekey(ws, &sel, &list, Some(&list), progress)?)
+        Some(rekey(ws, &sel, &list, Some(&list), confirmed, progress)?)
     } else {
-        rewrap(ws, &sel, &list, &list)?;
+        rewrap(ws, &sel, &list, &list, confirmed)?;
         None
     };
     Ok(Removed {
@@ -177,10 +240,16 @@ pub fn remove_recipient(
 }
 
 /// A recipient entry shortened for an error (what was typed may be a
-/// pasted secret).
+/// pasted secret: a private key shows only its prefix).
 fn short(entry: &str) -> String {
-    let s: String = entry.trim().chars().take(24).collect();
-    if s.len() < entry.trim().len() {
+    let entry = entry.trim();
+    let keep = if keys::mentions_private_key(entry.as_bytes()) {
+        16
+    } else {
+        24
+    };
+    let s: String = entry.chars().take(keep).collect();
+    if s.len() < entry.len() {
         format!("{s}…")
     } else {
         s
@@ -191,6 +260,18 @@ fn short(entry: &str) -> String {
 /// (recipients live there).
 fn declared(ws: &Workspace) -> Result<Selection> {
     ws.require_project()?;
+    if ws.project.config_path.is_none() {
+        return Err(Error::Usage {
+            message: "team access needs an envsafe.toml (recipients are listed there)".into(),
+            help: "create one with `envsafe init`".into(),
+        });
+    }
+    if !ws.files.is_empty() {
+        return Err(Error::Usage {
+            message: "recipients are per environment: -f cannot choose files".into(),
+            help: "drop -f; choose the environment with -e".into(),
+        });
+    }
     let sel = ws.selection()?;
     if !ws.project.config.environments.contains_key(&sel.name) {
         return Err(Error::UnknownEnvironment {
@@ -250,23 +331,47 @@ fn exposed(ws: &Workspace, env: &str) -> Result<Vec<Exposed>> {
 }
 
 /// Re-wraps the team file to `list` and records `list` in envsafe.toml,
-/// in one transaction. `kept` is what envsafe.toml listed and stays: each
-/// must be in the current team file's record (`team::confirm_listed`).
-fn rewrap(ws: &Workspace, sel: &Selection, kept: &[Recipient], list: &[Recipient]) -> Result<()> {
+/// in one transaction. `kept` is what envsafe.toml listed and stays: the
+/// current team file must vouch for it (`team::confirm_listed`), checked
+/// under the transaction's locks with envsafe.toml re-read there.
+fn rewrap(
+    ws: &Workspace,
+    sel: &Selection,
+    kept: &[Recipient],
+    list: &[Recipient],
+    confirmed: bool,
+) -> Result<()> {
     let env = &sel.name;
     let (public, file) = current_public(ws, env)?;
     let key = ws.keys().find(env, &public, &file)?;
     let team = team_store(ws, env, list);
-    keys::team::confirm_listed(&team.path, env, &key, kept)?;
     team.ensure_dir()?;
     let config_path = config_path(ws)?;
     let mut txn = Transaction::begin(&ws.project.root, &[&config_path, &team.path])?;
-    let text = crate::fsutil::read_to_string(&config_path)?;
+    let text = unchanged_config(ws, &config_path, env)?;
+    keys::team::confirm_listed(&team.path, env, &key, kept, confirmed)?;
     let entries: Vec<String> = list.iter().map(Recipient::entry).collect();
     let new = crate::config::with_recipients(&config_path, &text, env, &entries)?;
     txn.stage(&config_path, new.as_bytes(), None)?;
     team.stage(&mut txn, env, &key)?;
     txn.commit()
+}
+
+/// envsafe.toml's text, read under a transaction's lock, after checking
+/// that `env`'s pin and recipients are still what the command read before
+/// it locked (another command may have rotated or changed them).
+fn unchanged_config(ws: &Workspace, path: &std::path::Path, env: &str) -> Result<String> {
+    let text = crate::fsutil::read_to_string(path)?;
+    let now = crate::config::Config::parse(path, &text)?;
+    let before = &ws.project.config;
+    let recipients =
+        |c: &crate::config::Config| c.environments.get(env).map(|e| e.recipients.clone());
+    if now.pinned_key(env) != before.pinned_key(env) || recipients(&now) != recipients(before) {
+        return Err(Error::ChangedMeanwhile {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(text)
 }
 
 fn config_path(ws: &Workspace) -> Result<PathBuf> {
@@ -304,6 +409,7 @@ fn rekey(
     sel: &Selection,
     recipients: &[Recipient],
     new_list: Option<&[Recipient]>,
+    confirmed: bool,
     progress: &dyn Progress,
 ) -> Result<Rotated> {
     let env = sel.name.clone();
@@ -320,12 +426,6 @@ fn rekey(
     let (old_public, first) = current_public(ws, &env)?;
     let lookup = ws.keys();
     let old_key = lookup.find(&env, &old_public, &first)?;
-    keys::team::confirm_listed(
-        &keys::team::path(&ws.project.root, &env),
-        &env,
-        &old_key,
-        recipients,
-    )?;
     let new_key = PrivateKey::generate();
     let new_public = new_key.public();
 
@@ -336,7 +436,9 @@ fn rekey(
     let keys_file = ws.key_store();
     let in_keys_file = keys::keys_file_holds(&keys_file.path, &env, &old_public)?;
     let in_keyring = matches!(KeyringStore::get(&old_public), Ok(Some(_)));
-    let use_keys_file = in_keys_file || (team.is_none() && !in_keyring);
+    // Never the keyring alone where it forgets (Linux: at reboot).
+    let use_keys_file =
+        in_keys_file || (team.is_none() && (!in_keyring || keys::keyring::VOLATILE));
 
     let files: Vec<PathBuf> = ws
         .files(&env)?
@@ -354,6 +456,13 @@ fn rekey(
         paths.extend(keys_file.files());
     }
     let mut txn = Transaction::begin(&ws.project.root, &paths)?;
+    if let Some(config_path) = &config_path {
+        unchanged_config(ws, config_path, &env)?;
+    }
+    if !recipients.is_empty() {
+        let path = keys::team::path(&ws.project.root, &env);
+        keys::team::confirm_listed(&path, &env, &old_key, recipients, confirmed)?;
+    }
 
     let mut rewrites = Vec::new();
     let total = ws.with_writer(sel, |ctx: &WriteCtx<'_>| -> Result<u64> {
@@ -428,7 +537,7 @@ fn rekey(
     let mut pinned = false;
     if let Some(config_path) = &config_path {
         if ws.project.config.environments.contains_key(&env) {
-            let text = crate::fsutil::read_to_string(config_path)?;
+            let text = crate::fsutil::read_to_string(config_path)?; // under the lock
             let mut new = crate::config::with_pin(config_path, &text, &env, &new_public)?;
             if let Some(list) = new_list {
                 let entries: Vec<String> = list.iter().map(Recipient::entry).collect();

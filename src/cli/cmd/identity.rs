@@ -7,8 +7,8 @@ use crate::cli::{CmdResult, Ctx};
 
 pub fn dispatch(ctx: &Ctx, action: IdentityAction) -> CmdResult {
     match action {
-        IdentityAction::New { keyring } => new(ctx, keyring),
-        IdentityAction::Show => show(ctx),
+        IdentityAction::New { keyring, .. } => new(ctx, keyring),
+        IdentityAction::Show { .. } => show(ctx),
     }
 }
 
@@ -32,10 +32,10 @@ fn new(ctx: &Ctx, keyring: bool) -> CmdResult {
 }
 
 fn show(ctx: &Ctx) -> CmdResult {
-    let found = identity::show()?;
+    let (found, skipped) = identity::show()?;
     if ctx.ui.json {
         ctx.ui
-            .json(&serde_json::to_value(&found).expect("identities serialize"));
+            .json(&serde_json::json!({"identities": found, "skipped": skipped}));
         return Ok(());
     }
     let first = &found[0];
@@ -55,6 +55,12 @@ fn show(ctx: &Ctx) -> CmdResult {
             other.kind,
             other.recipient.as_deref().unwrap_or("")
         ));
+    }
+    for why in skipped
+        .iter()
+        .filter(|w| !w.ends_with("(not found)") && !w.ends_with("(not set)"))
+    {
+        ctx.ui.warn(&format!("skipped {why}"));
     }
     Ok(())
 }

@@ -8,8 +8,8 @@ use crate::cli::{CmdResult, Ctx};
 
 pub fn dispatch(ctx: &Ctx, action: KeysAction) -> CmdResult {
     match action {
-        KeysAction::Store => {
-            let moved = keys::store_in_keyring(&ctx.ws)?;
+        KeysAction::Store { force, .. } => {
+            let moved = keys::store_in_keyring(&ctx.ws, force)?;
             if ctx.ui.json {
                 ctx.ui.json(&serde_json::json!({
                     "env": moved.env,
@@ -26,7 +26,7 @@ pub fn dispatch(ctx: &Ctx, action: KeysAction) -> CmdResult {
                 ));
             }
         }
-        KeysAction::Export => {
+        KeysAction::Export { .. } => {
             let (var, key) = keys::export(&ctx.ws)?;
             let secret = key.encode();
             if ctx.ui.json {

@@ -45,7 +45,7 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
         Command::Example(a) => example::run(ctx, a.0.stdout),
         Command::Generate(a) => generate::run(ctx, &a.0.names, a.0.force, a.0.force_manual),
         Command::Run(a) => run::run(ctx, a.0.override_process, a.0.strict, a.0.command),
-        Command::Rotate(_) => rotate::run(ctx),
+        Command::Rotate(a) => rotate::run(ctx, a.0.confirm.confirm_recipients),
         Command::Recipients(a) => recipients::dispatch(ctx, a.0.action),
         Command::Identity(a) => identity::dispatch(ctx, a.0.action),
         Command::Keys(a) => keys::dispatch(ctx, a.0.action),

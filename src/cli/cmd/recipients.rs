@@ -8,27 +8,55 @@ use crate::cli::{CmdResult, Ctx};
 
 pub fn dispatch(ctx: &Ctx, action: RecipientsAction) -> CmdResult {
     match action {
-        RecipientsAction::List => list(ctx),
-        RecipientsAction::Add { recipient, name } => {
-            let r = write::add_recipient(&ctx.ws, &recipient.join(" "), name.as_deref())?;
-            if ctx.ui.json {
-                ctx.ui.json(&serde_json::json!({
-                    "added": r.entry(), "key": r.key, "name": r.name, "kind": r.kind.label(),
-                }));
-                return Ok(());
-            }
-            ctx.ui.status(&format!(
-                "added {} ({}); team key file re-wrapped: commit envsafe.toml and .envsafe/",
-                r.name.as_deref().unwrap_or(&r.key),
-                r.kind.label()
-            ));
-            Ok(())
-        }
+        RecipientsAction::List { .. } => list(ctx),
+        RecipientsAction::Add {
+            recipient,
+            name,
+            confirm,
+            ..
+        } => add(
+            ctx,
+            &recipient.join(" "),
+            name.as_deref(),
+            confirm.confirm_recipients,
+        ),
         RecipientsAction::Remove {
             recipient,
             no_rotate,
-        } => remove(ctx, &recipient.join(" "), !no_rotate),
+            confirm,
+            ..
+        } => remove(
+            ctx,
+            &recipient.join(" "),
+            !no_rotate,
+            confirm.confirm_recipients,
+        ),
     }
+}
+
+fn add(ctx: &Ctx, entry: &str, name: Option<&str>, confirmed: bool) -> CmdResult {
+    let a = write::add_recipient(&ctx.ws, entry, name, confirmed)?;
+    let r = &a.added;
+    if ctx.ui.json {
+        ctx.ui.json(&serde_json::json!({
+            "added": r.entry(), "key": r.key, "name": r.name, "kind": r.kind.label(),
+            "wrapped_to": a.list.iter().map(|r| r.entry()).collect::<Vec<_>>(),
+        }));
+        return Ok(());
+    }
+    ctx.ui.status(&format!(
+        "added {} ({}); team key file re-wrapped to {} recipient(s): commit envsafe.toml and \
+         .envsafe/",
+        r.name.as_deref().unwrap_or(&r.key),
+        r.kind.label(),
+        a.list.len()
+    ));
+    if confirmed {
+        for r in &a.list {
+            ctx.ui.status(&format!("  {}", r.entry()));
+        }
+    }
+    Ok(())
 }
 
 fn list(ctx: &Ctx) -> CmdResult {
@@ -64,13 +92,12 @@ fn list(ctx: &Ctx) -> CmdResult {
     Ok(())
 }
 
-fn remove(ctx: &Ctx, who: &str, rotate: bool) -> CmdResult {
-    let r = write::remove_recipient(&ctx.ws, who, rotate, &Bar::new(&ctx.ui))?;
-    let shown = r
-        .removed
-        .name
-        .clone()
-        .unwrap_or_else(|| r.removed.key.clone());
+fn remove(ctx: &Ctx, who: &str, rotate: bool, confirmed: bool) -> CmdResult {
+    let r = write::remove_recipient(&ctx.ws, who, rotate, confirmed, &Bar::new(&ctx.ui))?;
+    let shown = match &r.removed.name {
+        Some(name) => format!("{name} ({})", r.removed.key),
+        None => r.removed.key.clone(),
+    };
     if ctx.ui.json {
         ctx.ui.json(&serde_json::json!({
             "env": r.env,

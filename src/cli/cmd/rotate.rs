@@ -3,8 +3,8 @@
 use crate::cli::ui::Bar;
 use crate::cli::{CmdResult, Ctx};
 
-pub fn run(ctx: &Ctx) -> CmdResult {
-    let r = envsafe::write::rotate(&ctx.ws, &Bar::new(&ctx.ui))?;
+pub fn run(ctx: &Ctx, confirmed: bool) -> CmdResult {
+    let r = envsafe::write::rotate(&ctx.ws, confirmed, &Bar::new(&ctx.ui))?;
     let values: usize = r.files.iter().map(|(_, n)| n).sum();
     if ctx.ui.json {
         ctx.ui.json(&serde_json::json!({
