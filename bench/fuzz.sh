@@ -9,6 +9,7 @@
 #   FUZZ_RUNS=10000000 bench/fuzz.sh 3600   # stop each target after N executions
 #   FUZZ_ARGS="-use_value_profile=1" bench/fuzz.sh 60   # extra libFuzzer flags
 #   FUZZ_SANITIZER=address bench/fuzz.sh     # AddressSanitizer (~4x slower)
+#   FUZZ_TARGETS="team_file config_load" bench/fuzz.sh 60   # some targets only
 #
 # envsafe forbids `unsafe` code, so the targets look for panics, aborts,
 # stack overflows, timeouts and memory blow-ups, which libFuzzer catches
@@ -23,7 +24,7 @@ cd "$(dirname "$0")/.."
 
 SECONDS_EACH=${1:-300}
 SANITIZER=${FUZZ_SANITIZER:-none}
-TARGETS=(dotenv_parse envelope_open config_load hook_scan team_file)
+TARGETS=(${FUZZ_TARGETS:-dotenv_parse envelope_open config_load hook_scan team_file})
 read -ra EXTRA <<<"${FUZZ_ARGS:-}"
 [ -n "${FUZZ_RUNS:-}" ] && EXTRA+=("-runs=$FUZZ_RUNS")
 

@@ -561,6 +561,18 @@ impl Command {
 /// a secret.
 pub fn parse_failure(e: clap::Error) -> std::process::ExitCode {
     use clap::error::ErrorKind;
+    // `recipients add "$(cat ~/.ssh/id_ed25519)"` starts with `-----`:
+    // clap would echo the private key as an unknown flag.
+    let pasted_key = std::env::args().skip(1).any(|a| {
+        envsafe::crypto::mentions_private_key(a.as_bytes()) || a.contains("PRIVATE KEY-----")
+    });
+    if pasted_key {
+        super::ui::raw_error(
+            "error: an argument holds a private key (not shown)\n\
+             help: give the public half: `envsafe identity show` prints yours (for ssh, the .pub file)\n",
+        );
+        return std::process::ExitCode::from(super::report::EXIT_USAGE);
+    }
     let is_set = std::env::args().skip(1).any(|a| a == "set");
     if is_set
         && matches!(

@@ -95,8 +95,15 @@ impl Recipient {
             .filter(|n| !n.is_empty())
             .map(str::to_owned);
         if let Some(n) = &name {
-            if n.chars().any(char::is_control) {
-                return Err("a display name cannot hold control characters (a newline)".into());
+            if n.chars().any(|c| c.is_control() || is_invisible(c)) {
+                return Err(
+                    "a display name cannot hold control or invisible characters (a newline, \
+                     a zero-width or direction mark)"
+                        .into(),
+                );
+            }
+            if n.starts_with("age1") || n.starts_with("ssh-") {
+                return Err("a display name cannot look like a recipient key".into());
             }
             if super::mentions_private_key(n.as_bytes()) {
                 return Err("the display name holds a private key".into());
@@ -173,6 +180,13 @@ pub fn stanza_order(recipients: &[Recipient]) -> Vec<String> {
         );
     }
     order
+}
+
+/// Unicode format characters that render as nothing or reorder text
+/// (zero-width spaces and joiners, direction marks and overrides, BOM):
+/// two names that look alike must not be two names.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{00AD}')
 }
 
 /// Encrypts `plaintext` to every recipient, as an armored age file. A

@@ -83,7 +83,8 @@ fn sources(missing: &mut Vec<String>) -> Vec<Found> {
             ssh_public: None,
         }),
         Ok(v) if !v.is_empty() => {
-            let source = format!("{ENVSAFE_IDENTITY} (the path {v})");
+            // Never the value: it may be key text envsafe did not recognise.
+            let source = format!("{ENVSAFE_IDENTITY} (as a path)");
             file(Path::new(&v), source, &mut found, missing);
         }
         _ => missing.push(format!("{ENVSAFE_IDENTITY} (not set)")),

@@ -67,24 +67,34 @@ const RECORD: &str = "# recipient: ";
 /// The comment that seals the record with the environment key.
 const SEAL: &str = "# recipients-seal: ";
 
-/// Checks `listed` (what envsafe.toml lists for `env` and stays) against
-/// the record inside the current team file at `path`, opened with the
-/// environment key `key`: each entry (key and display name) must be one a
-/// key holder wrapped to, and the record must carry the key's seal (anyone
-/// can encrypt to the public key; only a key holder can seal). With no team
-/// file, a file the key does not open, or an unsealed record, nothing
-/// vouches for the list: refused unless `confirmed` (the user has reviewed
-/// it: `--confirm-recipients`).
+/// Checks `listed` (what envsafe.toml lists for `env` now, before the
+/// command changes it) against the record inside the current team file at
+/// `path`, opened with the environment key `key`: the same entries (key
+/// and display name; order aside), and the key's seal on the record
+/// (anyone can encrypt to the public key; only a key holder can seal). An
+/// entry added, renamed or removed by hand is refused. With no team file
+/// (and a list), a file the key does not open, or an unsealed record,
+/// nothing vouches for the list: refused unless `confirmed` (the user has
+/// reviewed it: `--confirm-recipients`).
+///
+/// `removing`: the entry `recipients remove` takes out, left out of the
+/// comparison on both sides (so a hand-added entry can be removed).
 pub fn confirm_listed(
     path: &Path,
     env: &str,
     key: &PrivateKey,
     listed: &[Recipient],
+    removing: Option<&Recipient>,
     confirmed: bool,
 ) -> Result<()> {
-    let entries: Vec<String> = listed.iter().map(Recipient::entry).collect();
+    let gone = removing.map(Recipient::entry);
+    let entries: Vec<String> = listed
+        .iter()
+        .map(Recipient::entry)
+        .filter(|e| Some(e) != gone.as_ref())
+        .collect();
     let unvouched = |why: &str| {
-        if confirmed || entries.is_empty() {
+        if confirmed {
             Ok(())
         } else {
             Err(Error::UnconfirmedRecipients {
@@ -96,6 +106,7 @@ pub fn confirm_listed(
     };
     let armored = match read(path) {
         Ok(Some(armored)) => armored,
+        Ok(None) if entries.is_empty() => return Ok(()),
         Ok(None) => return unvouched("there is no team key file to vouch for its recipients"),
         Err(_) => return unvouched("its team key file cannot be read"),
     };
@@ -120,21 +131,38 @@ pub fn confirm_listed(
         .lines()
         .find_map(|l| l.strip_prefix(SEAL))
         .is_some_and(|seal| crate::crypto::record_seal_ok(key, env, &recorded, seal));
+    let recorded: Vec<String> = recorded
+        .into_iter()
+        .filter(|e| Some(e) != gone.as_ref())
+        .collect();
     if !sealed {
         return unvouched("its team key file's record of recipients is not sealed by the key");
     }
-    let unconfirmed: Vec<String> = entries
+    let added: Vec<String> = entries
         .iter()
         .filter(|e| !recorded.contains(e))
         .cloned()
         .collect();
-    if unconfirmed.is_empty() || confirmed {
+    let dropped: Vec<String> = recorded
+        .iter()
+        .filter(|e| !entries.contains(e))
+        .cloned()
+        .collect();
+    if confirmed || (added.is_empty() && dropped.is_empty()) {
         Ok(())
-    } else {
+    } else if !added.is_empty() {
         Err(Error::UnconfirmedRecipients {
             env: env.into(),
             why: "envsafe.toml lists recipients no key holder wrapped the key to".into(),
-            entries: unconfirmed,
+            entries: added,
+        })
+    } else {
+        Err(Error::UnconfirmedRecipients {
+            env: env.into(),
+            why: "envsafe.toml no longer lists recipients the team key file is wrapped to \
+                  (removed by hand, not with `recipients remove`)"
+                .into(),
+            entries: dropped,
         })
     }
 }

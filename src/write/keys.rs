@@ -37,15 +37,21 @@ pub fn store_in_keyring(ws: &Workspace, force: bool) -> Result<Moved> {
             tried: vec![format!("keys file {} (no matching key)", path.display())],
         });
     };
-    let team = keys::team::path(&ws.project.root, &env);
-    if keys::keyring::VOLATILE && !force && !keys::team::holds(&team, &key)? {
+    if keys::keyring::VOLATILE && !force {
+        let team = keys::team::path(&ws.project.root, &env);
+        let copy = if keys::team::holds(&team, &key)? {
+            "a team key file holds it too, but its recipients' identities may be in the \
+             same keyring"
+        } else {
+            "nothing else holds it"
+        };
         return Err(Error::Usage {
             message: format!(
-                "the kernel keyring forgets keys at reboot (and after 3 days unused), and no \
-                 team key file holds the key of `{env}`: it would be the only copy"
+                "the kernel keyring forgets keys at reboot (and after 3 days unused): the key of \
+                 `{env}` may have no other lasting copy ({copy})"
             ),
-            help: "back it up first (`envsafe keys export` into a password manager) and pass \
-                   --force, or give the environment a team key file (`envsafe recipients add`)"
+            help: "make sure it has one (`envsafe keys export` into a password manager, or a \
+                   team key file you open with a file identity), then pass --force"
                 .into(),
         });
     }

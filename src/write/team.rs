@@ -38,6 +38,8 @@ pub struct Rotated {
     pub stored: Vec<String>,
     /// The new key was pinned in envsafe.toml.
     pub pinned: bool,
+    /// The recipients the new team file is wrapped to (entries).
+    pub wrapped_to: Vec<String>,
 }
 
 /// A secret the removed member could read, and its schema `rotation`.
@@ -115,7 +117,16 @@ fn entry_from(env: &str, arg: &str) -> Result<String> {
 pub fn rotate(ws: &Workspace, confirmed: bool, progress: &dyn Progress) -> Result<Rotated> {
     let sel = ws.selection()?;
     let recipients = ws.project.config.recipients(&sel.name);
-    rekey(ws, &sel, &recipients, None, confirmed, progress)
+    rekey(
+        ws,
+        &sel,
+        &recipients,
+        None,
+        &recipients,
+        None,
+        confirmed,
+        progress,
+    )
 }
 
 /// What `recipients add` did.
@@ -171,7 +182,7 @@ pub fn add_recipient(
     }
     let kept = list.clone();
     list.push(added.clone());
-    rewrap(ws, &sel, &kept, &list, confirmed)?;
+    rewrap(ws, &sel, &kept, None, &list, confirmed)?;
     Ok(Added { added, list })
 }
 
@@ -216,6 +227,7 @@ pub fn remove_recipient(
             });
         }
     };
+    let before = list.clone();
     let removed = list.remove(i);
     if list.is_empty() {
         return Err(Error::RecipientChange {
@@ -226,9 +238,18 @@ pub fn remove_recipient(
     }
     let exposed = exposed(ws, &sel.name)?;
     let rotated = if rotate {
-        Some(rekey(ws, &sel, &list, Some(&list), confirmed, progress)?)
+        Some(rekey(
+            ws,
+            &sel,
+            &before,
+            Some(&removed),
+            &list,
+            Some(&list),
+            confirmed,
+            progress,
+        )?)
     } else {
-        rewrap(ws, &sel, &list, &list, confirmed)?;
+        rewrap(ws, &sel, &before, Some(&removed), &list, confirmed)?;
         None
     };
     Ok(Removed {
@@ -331,30 +352,49 @@ fn exposed(ws: &Workspace, env: &str) -> Result<Vec<Exposed>> {
 }
 
 /// Re-wraps the team file to `list` and records `list` in envsafe.toml,
-/// in one transaction. `kept` is what envsafe.toml listed and stays: the
+/// in one transaction. `before` is what envsafe.toml lists now: the
 /// current team file must vouch for it (`team::confirm_listed`), checked
 /// under the transaction's locks with envsafe.toml re-read there.
 fn rewrap(
     ws: &Workspace,
     sel: &Selection,
-    kept: &[Recipient],
+    before: &[Recipient],
+    removing: Option<&Recipient>,
     list: &[Recipient],
     confirmed: bool,
 ) -> Result<()> {
     let env = &sel.name;
     let (public, file) = current_public(ws, env)?;
+    not_the_key_itself(env, list, &public)?;
     let key = ws.keys().find(env, &public, &file)?;
     let team = team_store(ws, env, list);
     team.ensure_dir()?;
     let config_path = config_path(ws)?;
     let mut txn = Transaction::begin(&ws.project.root, &[&config_path, &team.path])?;
     let text = unchanged_config(ws, &config_path, env)?;
-    keys::team::confirm_listed(&team.path, env, &key, kept, confirmed)?;
+    keys::team::confirm_listed(&team.path, env, &key, before, removing, confirmed)?;
     let entries: Vec<String> = list.iter().map(Recipient::entry).collect();
     let new = crate::config::with_recipients(&config_path, &text, env, &entries)?;
     txn.stage(&config_path, new.as_bytes(), None)?;
     team.stage(&mut txn, env, &key)?;
     txn.commit()
+}
+
+/// Refuses the environment's own public key as a recipient: the team file
+/// is always wrapped to it (last), and as a listed entry it would follow
+/// the key into every rotation, handing each new key to whoever held an
+/// old one.
+fn not_the_key_itself(env: &str, list: &[Recipient], public: &PublicKey) -> Result<()> {
+    let own = public.to_string();
+    match list.iter().find(|r| r.key == own) {
+        Some(r) => Err(Error::RecipientChange {
+            env: env.into(),
+            message: format!("{} is the environment's own public key", r.entry()),
+            help: "give a member's recipient (`envsafe identity show`), never the environment key"
+                .into(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// envsafe.toml's text, read under a transaction's lock, after checking
@@ -404,9 +444,12 @@ struct Rewrite {
 /// team file (wrapped to `recipients`) and the stores that held the old
 /// key given the new one; `new_list` also written to envsafe.toml. One
 /// transaction.
+#[allow(clippy::too_many_arguments)]
 fn rekey(
     ws: &Workspace,
     sel: &Selection,
+    before: &[Recipient],
+    removing: Option<&Recipient>,
     recipients: &[Recipient],
     new_list: Option<&[Recipient]>,
     confirmed: bool,
@@ -424,6 +467,7 @@ fn rekey(
         });
     }
     let (old_public, first) = current_public(ws, &env)?;
+    not_the_key_itself(&env, recipients, &old_public)?;
     let lookup = ws.keys();
     let old_key = lookup.find(&env, &old_public, &first)?;
     let new_key = PrivateKey::generate();
@@ -436,9 +480,11 @@ fn rekey(
     let keys_file = ws.key_store();
     let in_keys_file = keys::keys_file_holds(&keys_file.path, &env, &old_public)?;
     let in_keyring = matches!(KeyringStore::get(&old_public), Ok(Some(_)));
-    // Never the keyring alone where it forgets (Linux: at reboot).
+    // Never the keyring as the only lasting copy where it forgets (Linux:
+    // at reboot): the keys file too (a team file's recipients may be
+    // keyring identities, gone at the same reboot).
     let use_keys_file =
-        in_keys_file || (team.is_none() && (!in_keyring || keys::keyring::VOLATILE));
+        in_keys_file || (in_keyring && keys::keyring::VOLATILE) || (team.is_none() && !in_keyring);
 
     let files: Vec<PathBuf> = ws
         .files(&env)?
@@ -459,9 +505,19 @@ fn rekey(
     if let Some(config_path) = &config_path {
         unchanged_config(ws, config_path, &env)?;
     }
-    if !recipients.is_empty() {
-        let path = keys::team::path(&ws.project.root, &env);
-        keys::team::confirm_listed(&path, &env, &old_key, recipients, confirmed)?;
+    let team_path = keys::team::path(&ws.project.root, &env);
+    keys::team::confirm_listed(&team_path, &env, &old_key, before, removing, confirmed)?;
+    let now: Vec<PathBuf> = ws
+        .files(&env)?
+        .into_iter()
+        .filter(|p| crate::header::file_has_header(p))
+        .collect();
+    if now != files {
+        // A file joined the environment, or got a header, since the list
+        // was made: it would keep the old key while the pin moves on.
+        return Err(Error::ChangedMeanwhile {
+            path: now.first().cloned().unwrap_or(first.clone()),
+        });
     }
 
     let mut rewrites = Vec::new();
@@ -568,5 +624,6 @@ fn rekey(
         files: rewritten,
         stored,
         pinned,
+        wrapped_to: recipients.iter().map(Recipient::entry).collect(),
     })
 }

@@ -359,7 +359,7 @@ fn keys_store_moves_the_key_into_the_kernel_keyring_and_export_gives_it_back() {
     // key too, moving it there needs --force.
     let out = p.envsafe(&["keys", "store"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("only copy"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("lasting copy"));
     assert!(p.read(".env.keys").contains(&key), "still in the file");
     p.envsafe(&["keys", "store", "--force"]).assert().success();
     assert!(!p.read(".env.keys").contains(&key), "moved out of the file");
@@ -873,4 +873,68 @@ fn an_identity_variable_holding_a_key_is_never_echoed() {
             .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(!String::from_utf8_lossy(&out.stderr).contains(&t.env_key[16..24]));
+}
+
+#[test]
+fn the_environment_key_itself_and_hand_removals_are_refused() {
+    let t = team();
+    let alice = &t.members[0];
+    let own = t.p.header_key(".env");
+    let out = alice
+        .run(&t.p, &t.path, &["recipients", "add", &own, "--name", "ci"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the environment's own public key"));
+    // Someone empties the list by hand: rotating would lock the team out.
+    let config = t.p.read("envsafe.toml");
+    let start = config.find("recipients = [").unwrap();
+    let end = start + config[start..].find(']').unwrap() + 1;
+    t.p.write(
+        "envsafe.toml",
+        &format!("{}{}", &config[..start], &config[end..]),
+    );
+    let before = t.p.snapshot();
+    let newcomer = fresh_recipient(&t.p);
+    for args in [vec!["rotate"], vec!["recipients", "add", &newcomer]] {
+        let out = alice.run(&t.p, &t.path, &args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains("no longer lists recipients"), "{err}");
+        assert_eq!(t.p.snapshot(), before);
+    }
+}
+
+#[test]
+fn pasted_private_keys_and_invisible_names_are_refused_unseen() {
+    let t = team();
+    let alice = &t.members[0];
+    let bob = &t.members[1];
+    let ssh_key = std::fs::read_to_string(&bob.identity_file).unwrap();
+    let body: String = ssh_key.lines().skip(1).take(1).collect();
+    for args in [
+        vec!["recipients", "add", ssh_key.as_str()],
+        vec!["recipients", "remove", ssh_key.as_str()],
+    ] {
+        let out = alice.run(&t.p, &t.path, &args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(!err.contains(&body), "{err}");
+    }
+    let out =
+        t.p.envsafe(&["run", "--", "true"])
+            .env("HOME", tempfile::tempdir().unwrap().path())
+            .env("ENVSAFE_IDENTITY", &body)
+            .output()
+            .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(&body));
+    let eve = fresh_recipient(&t.p);
+    for name in ["bo\u{200b}b", "\u{202e}bob", "age1abc"] {
+        let out = alice
+            .run(&t.p, &t.path, &["recipients", "add", &eve, "--name", name])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name:?}");
+    }
 }

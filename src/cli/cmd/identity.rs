@@ -18,12 +18,19 @@ fn new(ctx: &Ctx, keyring: bool) -> CmdResult {
         ctx.ui.json(&serde_json::json!({
             "recipient": made.recipient.to_string(),
             "stored_in": made.place,
+            "volatile": made.volatile,
         }));
         return Ok(());
     }
     ctx.ui.out(&made.recipient.to_string());
     ctx.ui
         .status(&format!("identity written to {}", made.place));
+    if made.volatile {
+        ctx.ui.warn(
+            "the kernel keyring forgets it at reboot (and after 3 days unused); \
+             `envsafe identity new` without --keyring keeps a file that lasts",
+        );
+    }
     ctx.ui.status(&format!(
         "give the line above to an admin: envsafe recipients add {} --name YOUR-NAME",
         made.recipient

@@ -103,20 +103,27 @@ fn remove(ctx: &Ctx, who: &str, rotate: bool, confirmed: bool) -> CmdResult {
             "env": r.env,
             "removed": r.removed.entry(),
             "rotated": r.rotated.as_ref().map(|x| x.new_public.to_string()),
+            "wrapped_to": r.rotated.as_ref().map(|x| x.wrapped_to.clone()),
             "exposed": r.exposed,
         }));
         return Ok(());
     }
     match &r.rotated {
-        Some(x) => ctx.ui.status(&format!(
-            "removed {shown} from `{}`; key rotated to {} ({} file(s) re-encrypted)",
-            r.env,
-            x.new_public,
-            x.files.len()
-        )),
+        Some(x) => {
+            ctx.ui.status(&format!(
+                "removed {shown} from `{}`; key rotated to {} ({} file(s) re-encrypted), team \
+                 key file wrapped to: {}",
+                r.env,
+                x.new_public,
+                x.files.len(),
+                x.wrapped_to.join(", ")
+            ));
+        }
         None => ctx.ui.warn(&format!(
             "removed {shown} from `{}` without rotating: they may have kept the environment \
-             key, which still opens every current value",
+             key, which still opens every current value, and with it they can vouch for any \
+             list of recipients: rotate soon (`envsafe rotate --confirm-recipients`, after \
+             reviewing `envsafe recipients list`)",
             r.env
         )),
     }

@@ -16,6 +16,7 @@ pub fn run(ctx: &Ctx, confirmed: bool) -> CmdResult {
             })).collect::<Vec<_>>(),
             "key_stored_in": r.stored,
             "pinned": r.pinned,
+            "wrapped_to": r.wrapped_to,
         }));
         return Ok(());
     }
@@ -30,6 +31,10 @@ pub fn run(ctx: &Ctx, confirmed: bool) -> CmdResult {
     }
     if r.pinned {
         ctx.ui.status("  envsafe.toml: new public key pinned");
+    }
+    for entry in &r.wrapped_to {
+        ctx.ui
+            .status(&format!("  team key file wrapped to {entry}"));
     }
     ctx.ui.status(
         "commit the changed files together; anyone who held the old key can still \
