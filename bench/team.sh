@@ -47,11 +47,13 @@ trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/base" "$WORK/new"
 BASE=
 if [ -n "${1:-}" ]; then cp "$1" "$WORK/base/envsafe"; BASE=$WORK/base/envsafe; fi
+# NEW's helper, envsafe-team (team files, rotate), goes beside it.
 if [ -n "${2:-}" ]; then
   cp "$2" "$WORK/new/envsafe"
+  if [ -f "$(dirname "$2")/envsafe-team" ]; then cp "$(dirname "$2")/envsafe-team" "$WORK/new/"; fi
 else
   cargo install --locked --quiet --path . --root "$WORK/install"
-  cp "$WORK/install/bin/envsafe" "$WORK/new/envsafe"
+  cp "$WORK/install/bin/envsafe" "$WORK/install/bin/envsafe-team" "$WORK/new/"
   echo "NEW built from $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' (with uncommitted changes)')"
 fi
 NEW=$WORK/new/envsafe

@@ -87,7 +87,7 @@ impl Config {
         }
         for (env, e) in &config.environments {
             for entry in &e.recipients {
-                if let Err(why) = crate::crypto::Recipient::parse(entry) {
+                if let Err(why) = recipient_shape(entry) {
                     let offset =
                         crate::span::key_offset(text, &["environments", env, "recipients"]);
                     return Err(error_at(
@@ -135,6 +135,28 @@ impl Config {
             "\n[environments.{env}]\nfiles = [\"{}\"]\n",
             default_file(env)
         )
+    }
+}
+
+/// The shape of a `recipients` entry, checked without the age parsers
+/// (every command reads envsafe.toml; only the team commands, in
+/// `envsafe-team`, link age and parse an entry whole).
+fn recipient_shape(entry: &str) -> std::result::Result<(), String> {
+    let e = entry.trim();
+    if crate::crypto::mentions_private_key(e.as_bytes()) {
+        return Err("a private key is not a recipient".into());
+    }
+    let ok = e.starts_with("age1")
+        || e.starts_with("ssh-ed25519 ")
+        || e.starts_with("ssh-rsa ");
+    if ok {
+        Ok(())
+    } else if e.starts_with("ssh-") {
+        Err("ssh keys of this type are not supported (ssh-ed25519 and ssh-rsa are)".into())
+    } else {
+        Err("not an age recipient (age1…), an ssh public key (ssh-ed25519 / ssh-rsa) \
+             or a plugin recipient (age1NAME1…)"
+            .into())
     }
 }
 

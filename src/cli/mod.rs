@@ -4,6 +4,7 @@
 mod args;
 mod cmd;
 mod report;
+mod team;
 mod ui;
 
 use std::path::PathBuf;
@@ -58,7 +59,24 @@ fn setup(global: Global, ui: Ui) -> Result<Ctx, Failure> {
     Ok(Ctx { ws, ui })
 }
 
+/// `envsafe`: team commands are exec'd to `envsafe-team` (team.rs).
+#[allow(dead_code)] // each binary uses one of the two entry points
 pub fn main() -> ExitCode {
+    main_with::<team::Exec>()
+}
+
+/// `envsafe-team`: the team commands in process, and the unlock service.
+#[allow(dead_code)] // each binary uses one of the two entry points
+pub fn team_main() -> ExitCode {
+    let _ = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
+    if let Some(code) = team::serve_unlock() {
+        return code;
+    }
+    envsafe::keys::team::unlock_in_process();
+    main_with::<team::InProcess>()
+}
+
+fn main_with<T: team::Team>() -> ExitCode {
     // Before anything reads a secret: a crash must not write plaintext or
     // keys to a core file (DESIGN §9). `exec` restores the default.
     let _ = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
@@ -69,6 +87,9 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return args::parse_failure(e),
     };
+    if let Some(code) = T::before_setup(&command) {
+        return code;
+    }
     let global = global.merge(command.take_global());
     ui::init_color(global.color.unwrap_or(args::Color::Auto));
     let ui = Ui {
@@ -77,7 +98,7 @@ pub fn main() -> ExitCode {
         json: global.json,
     };
     let result = setup(global, ui)
-        .and_then(|ctx| cmd::dispatch(&ctx, command))
+        .and_then(|ctx| cmd::dispatch::<T>(&ctx, command))
         .and_then(|()| ui::finish_stdout());
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -20,7 +20,7 @@ pub const HELP: Style = AnsiColor::Cyan.on_default().bold();
 pub const DIM: Style = Style::new().dimmed();
 pub const OK: Style = AnsiColor::Green.on_default();
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Ui {
     pub quiet: bool,
     pub verbose: u8,

@@ -12,6 +12,7 @@
 //! per-public-key cache of openers that reading uses is `Openers`
 //! (openers.rs).
 
+pub mod helper;
 pub mod identity;
 pub mod keyring;
 mod keys_file;

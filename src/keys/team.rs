@@ -201,7 +201,7 @@ impl std::fmt::Debug for Unlocked {
 impl Unlocked {
     /// The key texts the team file at `path` yields for `env` (one), or
     /// why none; each file is unlocked once per command.
-    pub(super) fn unlock(
+    pub(crate) fn unlock(
         &self,
         path: &Path,
         env: &str,
@@ -219,19 +219,10 @@ impl Unlocked {
         if !path.exists() {
             return Ok(Err("not found".into()));
         }
-        let identities = self
-            .inner
-            .identities
-            .get_or_init(|| super::identity::load(lookup.prompt.as_ref()));
-        let listed: Vec<Recipient> = lookup
-            .team_recipients
-            .get(env)
-            .into_iter()
-            .flatten()
-            .filter_map(|e| Recipient::parse(e).ok())
-            .collect();
-        let order = crate::crypto::stanza_order(&listed);
-        let outcome = unlock(path, identities, &order)?.map(|key| key.encode());
+        let outcome = match UNLOCK.get() {
+            Some(unlock_here) => unlock_here(self, path, env, lookup)?,
+            None => super::helper::unlock(path, env, lookup)?,
+        };
         self.lock().push((path.to_path_buf(), outcome.clone()));
         Ok(outcome.map(|k| vec![k]))
     }
@@ -243,6 +234,47 @@ impl Unlocked {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// How this process opens a team file: in process (`envsafe-team`, which
+/// links age) once [`unlock_in_process`] set it; otherwise (`envsafe`,
+/// which does not) through the `envsafe-team` helper (`helper.rs`).
+type UnlockFn = fn(
+    &Unlocked,
+    &Path,
+    &str,
+    &super::KeyLookup,
+) -> Result<std::result::Result<SecretValue, String>>;
+
+static UNLOCK: std::sync::OnceLock<UnlockFn> = std::sync::OnceLock::new();
+
+/// Opens team files in this process from now on (the `envsafe-team`
+/// binary calls it first). `envsafe` never does, so it never links age.
+pub fn unlock_in_process() {
+    let _ = UNLOCK.set(unlock_here);
+}
+
+/// The in-process unlock: the user's identities (loaded once per
+/// command), each one's own stanza first.
+fn unlock_here(
+    cache: &Unlocked,
+    path: &Path,
+    env: &str,
+    lookup: &super::KeyLookup,
+) -> Result<std::result::Result<SecretValue, String>> {
+    let identities = cache
+        .inner
+        .identities
+        .get_or_init(|| super::identity::load(lookup.prompt.as_ref()));
+    let listed: Vec<Recipient> = lookup
+        .team_recipients
+        .get(env)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| Recipient::parse(e).ok())
+        .collect();
+    let order = crate::crypto::stanza_order(&listed);
+    Ok(unlock(path, identities, &order)?.map(|key| key.encode()))
 }
 
 /// The environment key in the team file at `path`, unlocked with

@@ -6,13 +6,19 @@ mod example;
 mod generate;
 mod get;
 mod hook;
-mod identity;
+// The team commands link age: only `envsafe-team` calls them
+// (`cli::team::InProcess`); in `envsafe` they are dead code.
+#[allow(dead_code)]
+pub mod identity;
 mod init;
 mod keygen;
-mod keys;
+#[allow(dead_code)]
+pub mod keys;
 mod ls;
-mod recipients;
-mod rotate;
+#[allow(dead_code)]
+pub mod recipients;
+#[allow(dead_code)]
+pub mod rotate;
 mod run;
 mod set;
 mod status;
@@ -20,7 +26,7 @@ mod status;
 use super::args::Command;
 use super::{CmdResult, Ctx};
 
-pub fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
+pub fn dispatch<T: super::team::Team>(ctx: &Ctx, command: Command) -> CmdResult {
     match command {
         Command::Init(_) => init::run(ctx),
         Command::Keygen(_) => keygen::run(ctx),
@@ -45,9 +51,9 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> CmdResult {
         Command::Example(a) => example::run(ctx, a.0.stdout),
         Command::Generate(a) => generate::run(ctx, &a.0.names, a.0.force, a.0.force_manual),
         Command::Run(a) => run::run(ctx, a.0.override_process, a.0.strict, a.0.command),
-        Command::Rotate(a) => rotate::run(ctx, a.0.confirm.confirm_recipients),
-        Command::Recipients(a) => recipients::dispatch(ctx, a.0.action),
-        Command::Identity(a) => identity::dispatch(ctx, a.0.action),
-        Command::Keys(a) => keys::dispatch(ctx, a.0.action),
+        team @ (Command::Rotate(_)
+        | Command::Recipients(_)
+        | Command::Identity(_)
+        | Command::Keys(_)) => T::run(ctx, team),
     }
 }

@@ -1,0 +1,101 @@
+//! `envsafe-team`, the helper that links age. `envsafe` does not (the
+//! relocations age brings cost every start-up ~4%: BENCHMARKS.md), so its
+//! lookup step 4 asks the helper to open a team file, and its team
+//! commands (`rotate`, `recipients`, `identity`, `keys`) exec the helper.
+//!
+//! Unlock protocol: `envsafe-team --unlock-team-file PATH ENV`, the
+//! environment's `recipients` entries on stdin (one per line; public, for
+//! the stanza order); stdout `key` then the key line, or `none` then why,
+//! exit 0 either way. Passphrase prompts go to the terminal (stderr and
+//! `/dev/tty` are inherited). No secret is ever in an argument.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use super::KeyLookup;
+use crate::error::Result;
+use crate::SecretValue;
+
+/// The helper's file name, beside `envsafe`.
+pub const HELPER: &str = "envsafe-team";
+/// Its first argument for an unlock.
+pub const UNLOCK_FLAG: &str = "--unlock-team-file";
+
+/// The helper beside the running executable, else on PATH.
+pub fn helper_path() -> Option<PathBuf> {
+    let beside = std::env::current_exe().ok()?.with_file_name(HELPER);
+    if beside.is_file() {
+        return Some(beside);
+    }
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(HELPER))
+            .find(|p| p.is_file())
+    })
+}
+
+/// The key in the team file at `path` for `env`, from the helper; or why
+/// not (the helper's reason, or that it is missing or failed).
+pub(super) fn unlock(
+    path: &Path,
+    env: &str,
+    lookup: &KeyLookup,
+) -> Result<std::result::Result<SecretValue, String>> {
+    let Some(exe) = helper_path() else {
+        return Ok(Err(format!(
+            "{HELPER} is not installed beside envsafe (it opens team key files)"
+        )));
+    };
+    let child = Command::new(&exe)
+        .arg(UNLOCK_FLAG)
+        .arg(path)
+        .arg(env)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(format!("{HELPER} could not start: {e}"))),
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let entries = lookup.team_recipients.get(env).cloned().unwrap_or_default();
+        // A helper that exits early closes the pipe: its answer says why.
+        let _ = stdin.write_all(entries.join("\n").as_bytes());
+    }
+    let mut out = zeroize::Zeroizing::new(Vec::new());
+    if let Some(stdout) = child.stdout.take() {
+        let _ = stdout.take(64 * 1024).read_to_end(&mut out);
+    }
+    let status = child.wait();
+    if !status.as_ref().is_ok_and(|s| s.success()) {
+        return Ok(Err(format!("{HELPER} failed")));
+    }
+    let text = String::from_utf8_lossy(&out);
+    let mut lines = text.lines();
+    Ok(match (lines.next(), lines.next()) {
+        (Some("key"), Some(key)) => Ok(SecretValue::new(key.to_owned())),
+        (Some("none"), why) => Err(why.unwrap_or("no reason given").to_owned()),
+        _ => Err(format!("{HELPER} gave no answer")),
+    })
+}
+
+/// The helper's side: opens the team file at `path` for `env` in this
+/// process, with `entries` as the environment's recipients.
+pub fn serve(
+    path: &Path,
+    env: &str,
+    entries: Vec<String>,
+    prompt: Option<super::Prompter>,
+) -> Result<std::result::Result<SecretValue, String>> {
+    super::team::unlock_in_process();
+    let mut lookup = KeyLookup {
+        prompt,
+        ..KeyLookup::default()
+    };
+    lookup.team_recipients.insert(env.to_owned(), entries);
+    lookup.team.unlock(path, env, &lookup).map(|r| {
+        r.map(|mut keys| keys.pop().unwrap_or_default())
+    })
+}
