@@ -146,17 +146,17 @@ fn recipient_shape(entry: &str) -> std::result::Result<(), String> {
     if crate::crypto::mentions_private_key(e.as_bytes()) {
         return Err("a private key is not a recipient".into());
     }
-    let ok = e.starts_with("age1")
-        || e.starts_with("ssh-ed25519 ")
-        || e.starts_with("ssh-rsa ");
+    let ok = e.starts_with("age1") || e.starts_with("ssh-ed25519 ") || e.starts_with("ssh-rsa ");
     if ok {
         Ok(())
     } else if e.starts_with("ssh-") {
         Err("ssh keys of this type are not supported (ssh-ed25519 and ssh-rsa are)".into())
     } else {
-        Err("not an age recipient (age1…), an ssh public key (ssh-ed25519 / ssh-rsa) \
+        Err(
+            "not an age recipient (age1…), an ssh public key (ssh-ed25519 / ssh-rsa) \
              or a plugin recipient (age1NAME1…)"
-            .into())
+                .into(),
+        )
     }
 }
 

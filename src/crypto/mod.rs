@@ -6,6 +6,7 @@
 //! batch, not per value.
 
 mod age_file;
+pub mod age_x25519;
 mod keyed_hash;
 mod keypair;
 pub(crate) mod random;

@@ -95,7 +95,8 @@ pub fn serve(
         ..KeyLookup::default()
     };
     lookup.team_recipients.insert(env.to_owned(), entries);
-    lookup.team.unlock(path, env, &lookup).map(|r| {
-        r.map(|mut keys| keys.pop().unwrap_or_default())
-    })
+    lookup
+        .team
+        .unlock(path, env, &lookup)
+        .map(|r| r.map(|mut keys| keys.pop().unwrap_or_default()))
 }

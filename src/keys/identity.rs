@@ -115,6 +115,28 @@ fn sources(missing: &mut Vec<String>) -> Vec<Found> {
     found
 }
 
+/// The user's X25519 identities (`AGE-SECRET-KEY-1…` lines), read without
+/// the age crate, for `envsafe`'s own reader of team files
+/// (`crypto::age_x25519`); and whether any other identity (ssh, plugin)
+/// exists, which only `envsafe-team` can use.
+pub fn native_keys() -> (Vec<PrivateKey>, bool) {
+    let mut missing = Vec::new();
+    let mut keys = Vec::new();
+    let mut others = false;
+    for f in sources(&mut missing) {
+        for line in f.text.expose().lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            match PrivateKey::parse(line) {
+                Ok(key) => keys.push(key),
+                Err(_) => others = true,
+            }
+        }
+    }
+    (keys, others)
+}
+
 /// The user's identities, loaded for unwrapping; places that hold none are
 /// listed in `skipped` too, so a failure names every place tried.
 pub fn load(prompt: Option<&Prompter>) -> Identities {

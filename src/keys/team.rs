@@ -221,7 +221,10 @@ impl Unlocked {
         }
         let outcome = match UNLOCK.get() {
             Some(unlock_here) => unlock_here(self, path, env, lookup)?,
-            None => super::helper::unlock(path, env, lookup)?,
+            None => match native(path, env, lookup)? {
+                Some(key) => Ok(key),
+                None => super::helper::unlock(path, env, lookup)?,
+            },
         };
         self.lock().push((path.to_path_buf(), outcome.clone()));
         Ok(outcome.map(|k| vec![k]))
@@ -252,6 +255,50 @@ static UNLOCK: std::sync::OnceLock<UnlockFn> = std::sync::OnceLock::new();
 /// binary calls it first). `envsafe` never does, so it never links age.
 pub fn unlock_in_process() {
     let _ = UNLOCK.set(unlock_here);
+}
+
+/// `envsafe`'s own unlock, for X25519 identities (no age crate, no helper
+/// process): each identity's own stanza first. None when it cannot (no
+/// such identity, not a recipient, a file it does not read): then the
+/// helper tries every identity, and names each one's reason.
+fn native(path: &Path, env: &str, lookup: &super::KeyLookup) -> Result<Option<SecretValue>> {
+    let (keys, _others) = super::identity::native_keys();
+    if keys.is_empty() {
+        return Ok(None);
+    }
+    let Some(armored) = read(path)? else {
+        return Ok(None);
+    };
+    // Stanza order (`crypto::stanza_order`) without parsing entries with
+    // age: ssh and X25519 entries in list order, plugins after.
+    let listed: Vec<&str> = lookup
+        .team_recipients
+        .get(env)
+        .into_iter()
+        .flatten()
+        .map(|e| e.trim())
+        .filter(|e| {
+            e.starts_with("ssh-") || first_word(e).parse::<crate::crypto::PublicKey>().is_ok()
+        })
+        .collect();
+    let with_position: Vec<(PrivateKey, Option<usize>)> = keys
+        .into_iter()
+        .map(|k| {
+            let me = k.public().to_string();
+            let at = listed.iter().position(|e| first_word(e) == me);
+            (k, at)
+        })
+        .collect();
+    Ok(
+        match crate::crypto::age_x25519::open(&armored, &with_position) {
+            Ok((text, _)) => key_in(&text).map(|k| k.encode()),
+            Err(_) => None,
+        },
+    )
+}
+
+fn first_word(entry: &str) -> &str {
+    entry.split_whitespace().next().unwrap_or("")
 }
 
 /// The in-process unlock: the user's identities (loaded once per

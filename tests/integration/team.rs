@@ -938,3 +938,42 @@ fn pasted_private_keys_and_invisible_names_are_refused_unseen() {
         assert_eq!(out.status.code(), Some(2), "{name:?}");
     }
 }
+
+#[test]
+fn envsafe_opens_team_files_for_age_identities_without_its_helper() {
+    let t = team();
+    // envsafe alone, without envsafe-team beside it or on PATH.
+    let alone = tempfile::tempdir().unwrap();
+    let bin = alone.path().join("envsafe");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("envsafe"), &bin).unwrap();
+    let run_as = |m: &Member| {
+        let mut cmd = StdCommand::new(&bin);
+        cmd.args(["run", "--", "sh", "-c", "printf %s \"$DB_PASSWORD\""])
+            .current_dir(t.p.path())
+            .env("HOME", m.home.path())
+            .env("PATH", "/usr/bin:/bin")
+            .env_remove("ENVSAFE_IDENTITY");
+        cmd.output().unwrap()
+    };
+    let alice = run_as(&t.members[0]);
+    assert!(
+        alice.status.success(),
+        "{}",
+        String::from_utf8_lossy(&alice.stderr)
+    );
+    assert_eq!(alice.stdout, DB.as_bytes());
+    // An ssh identity needs the helper (it links age): named, exit 4.
+    let bob = run_as(&t.members[1]);
+    assert_eq!(bob.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&bob.stderr);
+    assert!(err.contains("envsafe-team is not installed"), "{err}");
+    // A team command without the helper: a clear error.
+    let out = StdCommand::new(&bin)
+        .args(["recipients", "list"])
+        .current_dir(t.p.path())
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("could not start envsafe-team"));
+}
