@@ -93,17 +93,15 @@ pub fn serve_unlock() -> Option<ExitCode> {
     let mut entries = String::new();
     let _ = std::io::stdin().take(1 << 20).read_to_string(&mut entries);
     let entries = entries.lines().map(str::to_owned).collect();
-    let prompt = envsafe::keys::Prompter(std::sync::Arc::new(super::ui::TerminalPrompt));
-    let answer = match envsafe::keys::helper::serve(
-        std::path::Path::new(path),
-        env,
-        entries,
-        Some(prompt),
-    ) {
-        Ok(Ok(key)) => envsafe::SecretValue::new(format!("key\n{}\n", key.expose())),
-        Ok(Err(why)) => envsafe::SecretValue::new(format!("none\n{why}\n")),
-        Err(e) => envsafe::SecretValue::new(format!("none\n{e}\n")),
-    };
+    let quiet = args.get(4).and_then(|a| a.to_str()) == Some(envsafe::keys::helper::NO_PROMPT);
+    let prompt =
+        (!quiet).then(|| envsafe::keys::Prompter(std::sync::Arc::new(super::ui::TerminalPrompt)));
+    let answer =
+        match envsafe::keys::helper::serve(std::path::Path::new(path), env, entries, prompt) {
+            Ok(Ok(key)) => envsafe::SecretValue::new(format!("key\n{}\n", key.expose())),
+            Ok(Err(why)) => envsafe::SecretValue::new(format!("none\n{why}\n")),
+            Err(e) => envsafe::SecretValue::new(format!("none\n{e}\n")),
+        };
     super::ui::Ui::default().out_raw(answer.expose());
     Some(match super::ui::finish_stdout() {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,7 +3,8 @@
 //! lookup step 4 asks the helper to open a team file, and its team
 //! commands (`rotate`, `recipients`, `identity`, `keys`) exec the helper.
 //!
-//! Unlock protocol: `envsafe-team --unlock-team-file PATH ENV`, the
+//! Unlock protocol: `envsafe-team --unlock-team-file PATH ENV
+//! [--no-prompt]`, the
 //! environment's `recipients` entries on stdin (one per line; public, for
 //! the stanza order); stdout `key` then the key line, or `none` then why,
 //! exit 0 either way. Passphrase prompts go to the terminal (stderr and
@@ -21,6 +22,8 @@ use crate::SecretValue;
 pub const HELPER: &str = "envsafe-team";
 /// Its first argument for an unlock.
 pub const UNLOCK_FLAG: &str = "--unlock-team-file";
+/// After PATH and ENV: ask no passphrase.
+pub const NO_PROMPT: &str = "--no-prompt";
 
 /// The helper beside the running executable, else on PATH.
 pub fn helper_path() -> Option<PathBuf> {
@@ -47,10 +50,13 @@ pub(super) fn unlock(
             "{HELPER} is not installed beside envsafe (it opens team key files)"
         )));
     };
-    let child = Command::new(&exe)
-        .arg(UNLOCK_FLAG)
-        .arg(path)
-        .arg(env)
+    let mut cmd = Command::new(&exe);
+    cmd.arg(UNLOCK_FLAG).arg(path).arg(env);
+    if lookup.prompt.is_none() {
+        // The caller asks nobody (the hook): neither may the helper.
+        cmd.arg(NO_PROMPT);
+    }
+    let child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
