@@ -28,21 +28,39 @@ struct Stanza<'a> {
     body: Vec<u8>,
 }
 
-/// The binary age file inside `text` (armored or not).
+const BEGIN: &str = "-----BEGIN AGE ENCRYPTED FILE-----";
+const END: &str = "-----END AGE ENCRYPTED FILE-----";
+
+/// The binary age file inside `text`: armored as age writes it (lines of
+/// exactly 64 characters but the last, canonical base64, `\n` or `\r\n`,
+/// whitespace only around the markers), or binary. Anything looser is
+/// left to the age crate, which refuses it.
 fn dearmor(text: &[u8]) -> Option<Vec<u8>> {
-    let s = std::str::from_utf8(text).ok();
-    match s.map(str::trim) {
-        Some(t) if t.starts_with("-----BEGIN AGE ENCRYPTED FILE-----") => {
-            let body: String = t
-                .lines()
-                .skip(1)
-                .take_while(|l| !l.starts_with("-----END AGE ENCRYPTED FILE-----"))
-                .map(str::trim)
-                .collect();
-            base64::engine::general_purpose::STANDARD.decode(body).ok()
-        }
-        _ => Some(text.to_vec()),
+    if !text.trim_ascii_start().starts_with(BEGIN.as_bytes()) {
+        return Some(text.to_vec());
     }
+    let t = std::str::from_utf8(text).ok()?.trim();
+    let mut lines: Vec<&str> = t
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
+    if lines.first() != Some(&BEGIN) || lines.last() != Some(&END) || lines.len() < 3 {
+        return None;
+    }
+    lines.remove(0);
+    lines.pop();
+    let (last, full) = lines.split_last()?;
+    if full.iter().any(|l| l.len() != 64) || last.is_empty() || last.len() > 64 {
+        return None;
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(lines.concat())
+        .ok()
+}
+
+/// A stanza's tag or argument: one or more visible ASCII characters.
+fn is_vchar_word(w: &str) -> bool {
+    !w.is_empty() && w.bytes().all(|b| (0x21..=0x7e).contains(&b))
 }
 
 fn b64(s: &str) -> Option<Vec<u8>> {
@@ -70,11 +88,15 @@ fn parse(file: &[u8]) -> Option<(Vec<Stanza<'_>>, &[u8], Vec<u8>, &[u8])> {
         let l = std::str::from_utf8(line(file, &mut at)?).ok()?;
         if let Some(mac) = l.strip_prefix("--- ") {
             let covered = &file[..start + 3];
-            return Some((stanzas, covered, b64(mac)?, &file[at..]));
+            let mac = b64(mac).filter(|m| m.len() == 32)?;
+            return Some((stanzas, covered, mac, &file[at..]));
         }
         let mut words = l.strip_prefix("-> ")?.split(' ');
         let tag = words.next()?;
-        let args = words.collect();
+        let args: Vec<&str> = words.collect();
+        if !is_vchar_word(tag) || !args.iter().all(|a| is_vchar_word(a)) {
+            return None;
+        }
         let mut body = Vec::new();
         loop {
             let b = std::str::from_utf8(line(file, &mut at)?).ok()?;
@@ -243,6 +265,36 @@ mod tests {
         );
         let (_, i) = open(armored.as_bytes(), &[(c, None), (b, None)]).unwrap();
         assert_eq!(i, 1, "the key that opened it");
+    }
+
+    /// Found by the fuzzer: armor re-wrapped at another width (and with
+    /// blank lines) decoded here, while the age crate refuses it.
+    #[test]
+    fn armor_is_read_only_as_strictly_as_age_reads_it() {
+        let a = PrivateKey::generate();
+        let armored = wrap(b"k\n", &[recipient(&a)], None).unwrap();
+        assert!(open(armored.as_bytes(), &[(a.clone(), None)]).is_ok());
+        let crlf = armored.replace('\n', "\r\n");
+        assert!(open(crlf.as_bytes(), &[(a.clone(), None)]).is_ok());
+        let mut by_crate = crate::crypto::Identities::new(None);
+        by_crate.add("t", &a.encode(), None);
+        assert!(by_crate.unwrap(crlf.as_bytes(), &[]).is_ok(), "age reads CRLF armor too");
+        let body: String = armored
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        let narrow: Vec<String> = body
+            .as_bytes()
+            .chunks(50)
+            .map(|c| String::from_utf8(c.to_vec()).unwrap())
+            .collect();
+        let rewrapped = format!("{BEGIN}\n{}\n{END}\n", narrow.join("\n"));
+        assert_eq!(
+            open(rewrapped.as_bytes(), &[(a.clone(), None)]).unwrap_err(),
+            Unopened::Unsupported
+        );
+        let blank = armored.replacen('\n', "\n\n", 2);
+        assert!(open(blank.as_bytes(), &[(a, None)]).is_err());
     }
 
     #[test]
