@@ -103,14 +103,24 @@ impl Config {
         Ok(config)
     }
 
-    /// The recipients of `env`'s team key file (validated by `parse`).
-    pub fn recipients(&self, env: &str) -> Vec<crate::crypto::Recipient> {
-        self.environments.get(env).map_or_else(Vec::new, |e| {
-            e.recipients
-                .iter()
-                .filter_map(|r| crate::crypto::Recipient::parse(r).ok())
-                .collect()
-        })
+    /// The recipients of `env`'s team key file, each parsed whole (load
+    /// only checks their shape: the age parsers live in `envsafe-team`).
+    /// An entry age cannot use is an error, never skipped: a mistyped
+    /// member would otherwise silently get no access.
+    pub fn recipients(&self, env: &str) -> Result<Vec<crate::crypto::Recipient>> {
+        let Some(e) = self.environments.get(env) else {
+            return Ok(Vec::new());
+        };
+        e.recipients
+            .iter()
+            .map(|entry| {
+                crate::crypto::Recipient::parse(entry).map_err(|why| crate::Error::Recipient {
+                    env: env.into(),
+                    entry: shown(entry),
+                    why,
+                })
+            })
+            .collect()
     }
 
     /// The public key pinned for `env`, if any (validated by `parse`).

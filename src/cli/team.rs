@@ -100,7 +100,10 @@ pub fn serve_unlock() -> Option<ExitCode> {
         match envsafe::keys::helper::serve(std::path::Path::new(path), env, entries, prompt) {
             Ok(Ok(key)) => envsafe::SecretValue::new(format!("key\n{}\n", key.expose())),
             Ok(Err(why)) => envsafe::SecretValue::new(format!("none\n{why}\n")),
-            Err(e) => envsafe::SecretValue::new(format!("none\n{e}\n")),
+            Err(e) => envsafe::SecretValue::new(format!(
+                "error\n{}\n",
+                envsafe::keys::helper::error_reason(&e)
+            )),
         };
     super::ui::Ui::default().out_raw(answer.expose());
     Some(match super::ui::finish_stdout() {

@@ -33,13 +33,19 @@ const END: &str = "-----END AGE ENCRYPTED FILE-----";
 
 /// The binary age file inside `text`: armored as age writes it (lines of
 /// exactly 64 characters but the last, canonical base64, `\n` or `\r\n`,
-/// whitespace only around the markers), or binary. Anything looser is
+/// nothing before or after), or binary. Anything looser is
 /// left to the age crate, which refuses it.
 fn dearmor(text: &[u8]) -> Option<Vec<u8>> {
-    if !text.trim_ascii_start().starts_with(BEGIN.as_bytes()) {
-        return Some(text.to_vec());
+    if !text.starts_with(BEGIN.as_bytes()) {
+        // Binary, unless it is armor with something before it (refused).
+        return (!text.trim_ascii_start().starts_with(BEGIN.as_bytes())).then(|| text.to_vec());
     }
-    let t = std::str::from_utf8(text).ok()?.trim();
+    let t = std::str::from_utf8(text).ok()?;
+    // Exactly one line ending after END, as age writes it.
+    let t = t
+        .strip_suffix("\r\n")
+        .or_else(|| t.strip_suffix('\n'))
+        .unwrap_or(t);
     let mut lines: Vec<&str> = t
         .split('\n')
         .map(|l| l.strip_suffix('\r').unwrap_or(l))
@@ -100,6 +106,9 @@ fn parse(file: &[u8]) -> Option<(Vec<Stanza<'_>>, &[u8], Vec<u8>, &[u8])> {
         let mut body = Vec::new();
         loop {
             let b = std::str::from_utf8(line(file, &mut at)?).ok()?;
+            if b.len() > 64 {
+                return None;
+            }
             body.extend(b64(b)?);
             if b.len() < 64 {
                 break;
@@ -159,7 +168,14 @@ pub fn open(
 ) -> Result<(SecretValue, usize), Unopened> {
     let file = dearmor(text).ok_or(Unopened::Unsupported)?;
     let (stanzas, covered, mac, payload) = parse(&file).ok_or(Unopened::Unsupported)?;
-    if stanzas.iter().any(|s| s.tag == "scrypt") {
+    // age refuses a file with a malformed X25519 stanza, wherever it is.
+    let malformed = |s: &Stanza<'_>| {
+        s.tag == "X25519"
+            && (s.args.len() != 1
+                || s.body.len() != 32
+                || b64(s.args[0]).is_none_or(|e| e.len() != 32))
+    };
+    if stanzas.iter().any(|s| s.tag == "scrypt" || malformed(s)) {
         return Err(Unopened::Unsupported);
     }
     for (k, (key, first)) in keys.iter().enumerate() {
@@ -278,7 +294,10 @@ mod tests {
         assert!(open(crlf.as_bytes(), &[(a.clone(), None)]).is_ok());
         let mut by_crate = crate::crypto::Identities::new(None);
         by_crate.add("t", &a.encode(), None);
-        assert!(by_crate.unwrap(crlf.as_bytes(), &[]).is_ok(), "age reads CRLF armor too");
+        assert!(
+            by_crate.unwrap(crlf.as_bytes(), &[]).is_ok(),
+            "age reads CRLF armor too"
+        );
         let body: String = armored
             .lines()
             .filter(|l| !l.starts_with("-----"))
@@ -294,7 +313,47 @@ mod tests {
             Unopened::Unsupported
         );
         let blank = armored.replacen('\n', "\n\n", 2);
-        assert!(open(blank.as_bytes(), &[(a, None)]).is_err());
+        assert!(open(blank.as_bytes(), &[(a.clone(), None)]).is_err());
+        for around in [
+            format!("\n{armored}"),
+            format!("{armored}x\n"),
+            format!(" {armored}"),
+        ] {
+            assert!(
+                open(around.as_bytes(), &[(a.clone(), None)]).is_err(),
+                "{around:?}"
+            );
+        }
+    }
+
+    /// Found by review: age refuses a header with a malformed X25519
+    /// stanza (wherever it is) or a body line over 64 characters.
+    #[test]
+    fn a_malformed_stanza_anywhere_is_refused() {
+        let a = PrivateKey::generate();
+        let armored = wrap(b"k\n", &[recipient(&a)], None).unwrap();
+        let file = dearmor(armored.as_bytes()).unwrap();
+        let text_end = file.windows(4).position(|w| w == b"--- ").unwrap();
+        let (head, rest) = file.split_at(text_end);
+        let head = std::str::from_utf8(head).unwrap();
+        let bad_first = head.replacen(
+            "age-encryption.org/v1\n",
+            "age-encryption.org/v1\n-> X25519 AAAA AAAA\nAAAA\n",
+            1,
+        );
+        let long_body = head.replacen("-> X25519 ", "-> other 1\n", 1);
+        for h in [
+            bad_first,
+            long_body.replacen(
+                "\n-> other 1\n",
+                &format!("\n-> other 1\n{}\n-> X25519 ", "A".repeat(100)),
+                1,
+            ),
+        ] {
+            let mut f = h.into_bytes();
+            f.extend_from_slice(rest);
+            assert!(open(&f, &[(a.clone(), None)]).is_err());
+        }
     }
 
     #[test]

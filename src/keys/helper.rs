@@ -7,7 +7,7 @@
 //! [--no-prompt]`, the
 //! environment's `recipients` entries on stdin (one per line; public, for
 //! the stanza order); stdout `key` then the key line, or `none` then why,
-//! exit 0 either way. Passphrase prompts go to the terminal (stderr and
+//! or `error` then why (a damaged file), exit 0 either way. Passphrase prompts go to the terminal (stderr and
 //! `/dev/tty` are inherited). No secret is ever in an argument.
 
 use std::io::{Read, Write};
@@ -25,17 +25,11 @@ pub const UNLOCK_FLAG: &str = "--unlock-team-file";
 /// After PATH and ENV: ask no passphrase.
 pub const NO_PROMPT: &str = "--no-prompt";
 
-/// The helper beside the running executable, else on PATH.
+/// The helper beside the running executable (never searched on PATH: a
+/// relative or writable PATH entry would choose what opens team files).
 pub fn helper_path() -> Option<PathBuf> {
     let beside = std::env::current_exe().ok()?.with_file_name(HELPER);
-    if beside.is_file() {
-        return Some(beside);
-    }
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join(HELPER))
-            .find(|p| p.is_file())
-    })
+    beside.is_file().then_some(beside)
 }
 
 /// The key in the team file at `path` for `env`, from the helper; or why
@@ -83,8 +77,23 @@ pub(super) fn unlock(
     Ok(match (lines.next(), lines.next()) {
         (Some("key"), Some(key)) => Ok(SecretValue::new(key.to_owned())),
         (Some("none"), why) => Err(why.unwrap_or("no reason given").to_owned()),
+        (Some("error"), why) => {
+            return Err(crate::Error::TeamFile {
+                path: path.to_path_buf(),
+                why: why.unwrap_or("damaged").to_owned(),
+            })
+        }
         _ => Err(format!("{HELPER} gave no answer")),
     })
+}
+
+/// The helper's side of an error: the line it sends (`error` and the
+/// reason, for a damaged file: `envsafe` shows it as its own).
+pub fn error_reason(e: &crate::Error) -> String {
+    match e {
+        crate::Error::TeamFile { why, .. } => why.replace('\n', " "),
+        other => other.to_string().replace('\n', " "),
+    }
 }
 
 /// The helper's side: opens the team file at `path` for `env` in this

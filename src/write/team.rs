@@ -76,7 +76,7 @@ pub fn list_recipients(ws: &Workspace) -> Result<Listed> {
     let sel = declared(ws)?;
     let team_file = keys::team::path(&ws.project.root, &sel.name);
     Ok(Listed {
-        recipients: ws.project.config.recipients(&sel.name),
+        recipients: ws.project.config.recipients(&sel.name)?,
         team_file_exists: team_file.exists(),
         team_file,
         env: sel.name,
@@ -116,7 +116,7 @@ fn entry_from(env: &str, arg: &str) -> Result<String> {
 /// sealed team file vouches for them.
 pub fn rotate(ws: &Workspace, confirmed: bool, progress: &dyn Progress) -> Result<Rotated> {
     let sel = ws.selection()?;
-    let recipients = ws.project.config.recipients(&sel.name);
+    let recipients = ws.project.config.recipients(&sel.name)?;
     rekey(
         ws,
         &sel,
@@ -160,7 +160,7 @@ pub fn add_recipient(
                 why,
             })?;
     }
-    let mut list = ws.project.config.recipients(&sel.name);
+    let mut list = ws.project.config.recipients(&sel.name)?;
     let change = |message: String, help: &str| Error::RecipientChange {
         env: sel.name.clone(),
         message,
@@ -198,7 +198,7 @@ pub fn remove_recipient(
     progress: &dyn Progress,
 ) -> Result<Removed> {
     let sel = declared(ws)?;
-    let mut list = ws.project.config.recipients(&sel.name);
+    let mut list = ws.project.config.recipients(&sel.name)?;
     let who = who.trim();
     let matches: Vec<usize> = (0..list.len())
         .filter(|&i| {
