@@ -170,11 +170,17 @@ fn recipient_shape(entry: &str) -> std::result::Result<(), String> {
     }
 }
 
-/// A recipient entry as shown in an error: the key type and the first
-/// characters (entries are public keys, but a pasted private key must not
-/// be echoed whole).
-fn shown(entry: &str) -> String {
-    let short: String = entry.chars().take(16).collect();
+/// A recipient entry (or what was typed for one) as shown in an error:
+/// its first characters. Entries are public keys, but a pasted private key
+/// shows only its `AGE-SECRET-KEY-1` prefix.
+pub(crate) fn shown(entry: &str) -> String {
+    let entry = entry.trim();
+    let keep = if crate::crypto::mentions_private_key(entry.as_bytes()) {
+        16
+    } else {
+        24
+    };
+    let short: String = entry.chars().take(keep).collect();
     if short.len() < entry.len() {
         format!("{short}…")
     } else {

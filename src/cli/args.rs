@@ -525,23 +525,11 @@ impl Command {
             | Command::Ls(a)
             | Command::Status(a) => &mut a.0.global,
             Command::Rotate(a) => &mut a.0.global,
-            // Flags may come before or after the action (`recipients -e x
-            // list`, `recipients list -e x`).
             Command::Recipients(a) => {
-                let after = std::mem::take(a.0.action.global());
-                a.0.global = std::mem::take(&mut a.0.global).merge(after);
-                &mut a.0.global
+                return before_and_after(&mut a.0.global, a.0.action.global())
             }
-            Command::Identity(a) => {
-                let after = std::mem::take(a.0.action.global());
-                a.0.global = std::mem::take(&mut a.0.global).merge(after);
-                &mut a.0.global
-            }
-            Command::Keys(a) => {
-                let after = std::mem::take(a.0.action.global());
-                a.0.global = std::mem::take(&mut a.0.global).merge(after);
-                &mut a.0.global
-            }
+            Command::Identity(a) => return before_and_after(&mut a.0.global, a.0.action.global()),
+            Command::Keys(a) => return before_and_after(&mut a.0.global, a.0.action.global()),
             Command::Set(a) => &mut a.0.global,
             Command::Unset(a) => &mut a.0.global,
             Command::Get(a) => &mut a.0.global,
@@ -554,6 +542,12 @@ impl Command {
         };
         std::mem::take(global)
     }
+}
+
+/// The flags of a command with actions, given before the action or after
+/// it (`recipients -e x list`, `recipients list -e x`).
+fn before_and_after(before: &mut Global, after: &mut Global) -> Global {
+    std::mem::take(before).merge(std::mem::take(after))
 }
 
 /// Reports a command line clap refused. For `set`, an extra argument is

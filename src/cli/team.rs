@@ -78,9 +78,9 @@ impl Team for InProcess {
     }
 }
 
-/// `envsafe-team --unlock-team-file PATH ENV` (recipients on stdin): the
-/// answer on stdout, `key` or `none` and a line (protocol:
-/// `envsafe::keys::helper`). None when invoked otherwise.
+/// `envsafe-team --unlock-team-file PATH ENV [--no-prompt]` (recipients
+/// on stdin): the answer on stdout (protocol: `envsafe::keys::helper`).
+/// None when invoked otherwise.
 pub fn serve_unlock() -> Option<ExitCode> {
     use std::io::Read;
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
@@ -92,19 +92,10 @@ pub fn serve_unlock() -> Option<ExitCode> {
     };
     let mut entries = String::new();
     let _ = std::io::stdin().take(1 << 20).read_to_string(&mut entries);
-    let entries = entries.lines().map(str::to_owned).collect();
     let quiet = args.get(4).and_then(|a| a.to_str()) == Some(envsafe::keys::helper::NO_PROMPT);
     let prompt =
         (!quiet).then(|| envsafe::keys::Prompter(std::sync::Arc::new(super::ui::TerminalPrompt)));
-    let answer =
-        match envsafe::keys::helper::serve(std::path::Path::new(path), env, entries, prompt) {
-            Ok(Ok(key)) => envsafe::SecretValue::new(format!("key\n{}\n", key.expose())),
-            Ok(Err(why)) => envsafe::SecretValue::new(format!("none\n{why}\n")),
-            Err(e) => envsafe::SecretValue::new(format!(
-                "error\n{}\n",
-                envsafe::keys::helper::error_reason(&e)
-            )),
-        };
+    let answer = envsafe::keys::helper::serve(std::path::Path::new(path), env, &entries, prompt);
     super::ui::Ui::default().out_raw(answer.expose());
     Some(match super::ui::finish_stdout() {
         Ok(()) => ExitCode::SUCCESS,

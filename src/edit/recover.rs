@@ -133,15 +133,8 @@ fn unusable(path: &Path, problem: impl Into<String>) -> Error {
 /// is an error.
 pub(crate) fn read(path: &Path) -> Result<Option<Journal>> {
     use std::os::unix::fs::MetadataExt;
-    let meta = match fs::symlink_metadata(path) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(Error::Io {
-                path: path.to_path_buf(),
-                source,
-            })
-        }
+    let Some(meta) = crate::fsutil::found(fs::symlink_metadata(path), path)? else {
+        return Ok(None);
     };
     if meta.uid() != rustix::process::geteuid().as_raw() {
         return Ok(None);

@@ -39,25 +39,30 @@ pub(crate) struct Regular {
     pub meta: fs::Metadata,
 }
 
+/// `Ok(None)` for a file that is not there; other I/O errors carry `path`.
+pub(crate) fn found<T>(result: std::io::Result<T>, path: &Path) -> Result<Option<T>> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
 /// Opens `path` for reading without blocking (a FIFO would otherwise hang
 /// the command) and checks, on the open file, that it is a regular file of
 /// sane size. `None` when it does not exist.
 pub(crate) fn open_regular(path: &Path) -> Result<Option<Regular>> {
     use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
     let nonblock = rustix::fs::OFlags::NONBLOCK.bits() as i32;
-    let file = match fs::OpenOptions::new()
+    let opened = fs::OpenOptions::new()
         .read(true)
         .custom_flags(nonblock)
-        .open(path)
-    {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(Error::Io {
-                path: path.to_path_buf(),
-                source,
-            })
-        }
+        .open(path);
+    let Some(file) = found(opened, path)? else {
+        return Ok(None);
     };
     let meta = file.metadata().map_err(io_err(path))?;
     let ft = meta.file_type();

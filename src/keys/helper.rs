@@ -87,31 +87,29 @@ pub(super) fn unlock(
     })
 }
 
-/// The helper's side of an error: the line it sends (`error` and the
-/// reason, for a damaged file: `envsafe` shows it as its own).
-pub fn error_reason(e: &crate::Error) -> String {
-    match e {
-        crate::Error::TeamFile { why, .. } => why.replace('\n', " "),
-        other => other.to_string().replace('\n', " "),
-    }
-}
-
 /// The helper's side: opens the team file at `path` for `env` in this
-/// process, with `entries` as the environment's recipients.
+/// process, `entries` (stdin: the environment's recipients, one per line)
+/// giving the stanza order, and returns the answer to print (`key`,
+/// `none` or `error`, then one line).
 pub fn serve(
     path: &Path,
     env: &str,
-    entries: Vec<String>,
+    entries: &str,
     prompt: Option<super::Prompter>,
-) -> Result<std::result::Result<SecretValue, String>> {
+) -> SecretValue {
     super::team::unlock_in_process();
     let mut lookup = KeyLookup {
         prompt,
         ..KeyLookup::default()
     };
+    let entries = entries.lines().map(str::to_owned).collect();
     lookup.team_recipients.insert(env.to_owned(), entries);
-    lookup
-        .team
-        .unlock(path, env, &lookup)
-        .map(|r| r.map(|mut keys| keys.pop().unwrap_or_default()))
+    let one_line = |s: &str| s.replace('\n', " ");
+    SecretValue::new(match lookup.team.unlock(path, env, &lookup) {
+        Ok(Ok(mut keys)) => format!("key\n{}\n", keys.pop().unwrap_or_default().expose()),
+        Ok(Err(why)) => format!("none\n{}\n", one_line(&why)),
+        // A damaged file: `envsafe` shows the reason as its own error.
+        Err(crate::Error::TeamFile { why, .. }) => format!("error\n{}\n", one_line(&why)),
+        Err(e) => format!("error\n{}\n", one_line(&e.to_string())),
+    })
 }

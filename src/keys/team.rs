@@ -54,12 +54,17 @@ pub fn holds(path: &Path, key: &PrivateKey) -> Result<bool> {
     let Some(armored) = read(path)? else {
         return Ok(false);
     };
+    Ok(opened_by(&armored, key)
+        .and_then(|text| key_in(&text))
+        .is_some_and(|k| k.public() == key.public()))
+}
+
+/// The plaintext of the team file `armored`, opened with the environment
+/// key itself (its last recipient), if it opens.
+fn opened_by(armored: &[u8], key: &PrivateKey) -> Option<SecretValue> {
     let mut ids = Identities::new(None);
     ids.add("the environment key", &key.encode(), None);
-    Ok(match ids.unwrap(&armored, &[]) {
-        Ok((text, _)) => key_in(&text).is_some_and(|k| k.public() == key.public()),
-        Err(_) => false,
-    })
+    ids.unwrap(armored, &[]).ok().map(|(text, _)| text)
 }
 
 /// The comment that records one recipient in the plaintext.
@@ -110,15 +115,10 @@ pub fn confirm_listed(
         Ok(None) => return unvouched("there is no team key file to vouch for its recipients"),
         Err(_) => return unvouched("its team key file cannot be read"),
     };
-    let mut ids = Identities::new(None);
-    ids.add("the environment key", &key.encode(), None);
-    let text = match ids.unwrap(&armored, &[]) {
-        Ok((text, _)) => text,
-        Err(_) => {
-            return unvouched(
-                "its team key file is damaged or was not written for this key (replaced?)",
-            )
-        }
+    let Some(text) = opened_by(&armored, key) else {
+        return unvouched(
+            "its team key file is damaged or was not written for this key (replaced?)",
+        );
     };
     let recorded: Vec<String> = text
         .expose()

@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 
 use super::{open, Opened, WriteCtx};
+use crate::config::shown;
 use crate::crypto::{Opener, PrivateKey, PublicKey, Recipient, Sealer};
 use crate::edit::Transaction;
 use crate::error::{Error, Location, Result};
@@ -149,14 +150,14 @@ pub fn add_recipient(
     let entry = &entry_from(&sel.name, entry)?;
     let mut added = Recipient::parse(entry).map_err(|why| Error::Recipient {
         env: sel.name.clone(),
-        entry: short(entry),
+        entry: shown(entry),
         why,
     })?;
     if let Some(name) = name {
         added =
             Recipient::parse(&format!("{} {name}", added.key)).map_err(|why| Error::Recipient {
                 env: sel.name.clone(),
-                entry: short(&added.key),
+                entry: shown(&added.key),
                 why,
             })?;
     }
@@ -211,7 +212,7 @@ pub fn remove_recipient(
         [] => {
             return Err(Error::RecipientNotListed {
                 env: sel.name,
-                entry: short(who),
+                entry: shown(who),
             })
         }
         many => {
@@ -258,23 +259,6 @@ pub fn remove_recipient(
         rotated,
         exposed,
     })
-}
-
-/// A recipient entry shortened for an error (what was typed may be a
-/// pasted secret: a private key shows only its prefix).
-fn short(entry: &str) -> String {
-    let entry = entry.trim();
-    let keep = if keys::mentions_private_key(entry.as_bytes()) {
-        16
-    } else {
-        24
-    };
-    let s: String = entry.chars().take(keep).collect();
-    if s.len() < entry.len() {
-        format!("{s}…")
-    } else {
-        s
-    }
 }
 
 /// The selected environment, which must be declared in envsafe.toml
