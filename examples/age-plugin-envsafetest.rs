@@ -63,6 +63,18 @@ fn key_from(bytes: &[u8]) -> Option<Key> {
     Some(Zeroizing::new(array))
 }
 
+/// Adds the key in `bytes` to `keys` when it is one of this plugin's; false
+/// otherwise (each caller reports it in its own error type).
+fn accept(keys: &mut Vec<Key>, plugin_name: &str, bytes: &[u8]) -> bool {
+    match key_from(bytes) {
+        Some(key) if plugin_name == NAME => {
+            keys.push(key);
+            true
+        }
+        _ => false,
+    }
+}
+
 /// The first 4 bytes of SHA-256(K), base64: which key a stanza is for.
 fn key_id(key: &Key) -> String {
     BASE64_STANDARD_NO_PAD.encode(&Sha256::digest(key.as_slice())[..4])
@@ -111,15 +123,13 @@ impl RecipientPluginV1 for RecipientPlugin {
         plugin_name: &str,
         bytes: &[u8],
     ) -> Result<(), recipient::Error> {
-        match key_from(bytes) {
-            Some(key) if plugin_name == NAME => {
-                self.keys.push(key);
-                Ok(())
-            }
-            _ => Err(recipient::Error::Recipient {
+        if accept(&mut self.keys, plugin_name, bytes) {
+            Ok(())
+        } else {
+            Err(recipient::Error::Recipient {
                 index,
                 message: format!("not an {NAME} recipient"),
-            }),
+            })
         }
     }
 
@@ -129,15 +139,13 @@ impl RecipientPluginV1 for RecipientPlugin {
         plugin_name: &str,
         bytes: &[u8],
     ) -> Result<(), recipient::Error> {
-        match key_from(bytes) {
-            Some(key) if plugin_name == NAME => {
-                self.keys.push(key);
-                Ok(())
-            }
-            _ => Err(recipient::Error::Identity {
+        if accept(&mut self.keys, plugin_name, bytes) {
+            Ok(())
+        } else {
+            Err(recipient::Error::Identity {
                 index,
                 message: format!("not an {NAME} identity"),
-            }),
+            })
         }
     }
 
@@ -201,15 +209,13 @@ impl IdentityPluginV1 for IdentityPlugin {
         plugin_name: &str,
         bytes: &[u8],
     ) -> Result<(), identity::Error> {
-        match key_from(bytes) {
-            Some(key) if plugin_name == NAME => {
-                self.keys.push(key);
-                Ok(())
-            }
-            _ => Err(identity::Error::Identity {
+        if accept(&mut self.keys, plugin_name, bytes) {
+            Ok(())
+        } else {
+            Err(identity::Error::Identity {
                 index,
                 message: format!("not an {NAME} identity"),
-            }),
+            })
         }
     }
 

@@ -108,6 +108,12 @@ impl Project {
     }
 }
 
+/// stderr of a run that exits with `code`, as a string.
+pub fn failure(cmd: &mut Command, code: i32) -> String {
+    let out = cmd.assert().code(code).get_output().stderr.clone();
+    String::from_utf8(out).unwrap()
+}
+
 /// stdout of a successful run, as a string.
 pub fn stdout(cmd: &mut Command) -> String {
     let out = cmd.assert().success().get_output().stdout.clone();

@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 
-use crate::support::{stdout, Project};
+use crate::support::{failure, stdout, Project};
 
 const DB: &str = "s3cret-db-password";
 const API: &str = "api-key-value-123456";
@@ -335,9 +335,7 @@ fn a_recipient_entry_that_is_not_a_key_is_a_located_config_error() {
         "envsafe.toml",
         "recipients = [\"AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\"]\n",
     );
-    let out = p.envsafe(&["ls"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8(out.stderr).unwrap();
+    let err = failure(&mut p.envsafe(&["ls"]), 1);
     assert!(err.contains("envsafe.toml:"), "{err}");
     assert!(err.contains("recipients: `AGE-SECRET-KEY-1…`"), "{err}");
     assert!(
@@ -637,9 +635,7 @@ fn a_recipient_added_to_envsafe_toml_by_hand_never_receives_the_key() {
         vec!["rotate"],
         vec!["recipients", "remove", "bob"],
     ] {
-        let out = alice.run(&t.p, &t.path, &args).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        let err = String::from_utf8(out.stderr).unwrap();
+        let err = failure(&mut alice.run(&t.p, &t.path, &args), 2);
         assert!(err.contains(&format!("{mallory} ops-bot")), "{err}");
         assert!(err.contains("git log -p envsafe.toml"), "{err}");
         assert_eq!(t.p.snapshot(), before, "{args:?} changed nothing");
@@ -664,13 +660,12 @@ fn a_recipient_added_to_envsafe_toml_by_hand_never_receives_the_key() {
         t.p.file(".envsafe/development.age"),
     )
     .unwrap();
-    let out = alice
-        .run(&t.p, &t.path, &["recipients", "add", newcomer])
-        .env("ENVSAFE_PRIVATE_KEY_DEVELOPMENT", &key_now)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8(out.stderr).unwrap();
+    let err = failure(
+        alice
+            .run(&t.p, &t.path, &["recipients", "add", newcomer])
+            .env("ENVSAFE_PRIVATE_KEY_DEVELOPMENT", &key_now),
+        2,
+    );
     assert!(
         err.contains("damaged or was not written for this key"),
         "{err}"
@@ -771,13 +766,12 @@ fn a_forged_or_missing_team_file_cannot_vouch_for_a_hand_added_recipient() {
     let newcomer = fresh_recipient(&t.p);
     let before = t.p.snapshot();
     for args in [vec!["recipients", "add", &newcomer], vec!["rotate"]] {
-        let out = alice
-            .run(&t.p, &t.path, &args)
-            .env("ENVSAFE_PRIVATE_KEY_DEVELOPMENT", &t.env_key)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        let err = String::from_utf8(out.stderr).unwrap();
+        let err = failure(
+            alice
+                .run(&t.p, &t.path, &args)
+                .env("ENVSAFE_PRIVATE_KEY_DEVELOPMENT", &t.env_key),
+            2,
+        );
         assert!(err.contains("not sealed by the key"), "{err}");
         assert_eq!(t.p.snapshot(), before);
     }
@@ -818,16 +812,14 @@ fn display_names_are_unique_and_a_name_removes_exactly_one_recipient() {
     // Two entries named alike by hand: `remove NAME` refuses to guess.
     let config = t.p.read("envsafe.toml").replace(" bob\"", " alice\"");
     t.p.write("envsafe.toml", &config);
-    let out = alice
-        .run(
+    let err = failure(
+        &mut alice.run(
             &t.p,
             &t.path,
             &["recipients", "remove", "alice", "--no-rotate"],
-        )
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8(out.stderr).unwrap();
+        ),
+        2,
+    );
     assert!(err.contains("names 2 recipients"), "{err}");
     // Flags after the action, and names with a newline or a key refused.
     let listed = stdout(
@@ -897,9 +889,7 @@ fn the_environment_key_itself_and_hand_removals_are_refused() {
     let before = t.p.snapshot();
     let newcomer = fresh_recipient(&t.p);
     for args in [vec!["rotate"], vec!["recipients", "add", &newcomer]] {
-        let out = alice.run(&t.p, &t.path, &args).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        let err = String::from_utf8(out.stderr).unwrap();
+        let err = failure(&mut alice.run(&t.p, &t.path, &args), 2);
         assert!(err.contains("no longer lists recipients"), "{err}");
         assert_eq!(t.p.snapshot(), before);
     }
@@ -916,9 +906,7 @@ fn pasted_private_keys_and_invisible_names_are_refused_unseen() {
         vec!["recipients", "add", ssh_key.as_str()],
         vec!["recipients", "remove", ssh_key.as_str()],
     ] {
-        let out = alice.run(&t.p, &t.path, &args).output().unwrap();
-        assert_eq!(out.status.code(), Some(2));
-        let err = String::from_utf8(out.stderr).unwrap();
+        let err = failure(&mut alice.run(&t.p, &t.path, &args), 2);
         assert!(!err.contains(&body), "{err}");
     }
     let out =
