@@ -117,24 +117,20 @@ fn sources(missing: &mut Vec<String>) -> Vec<Found> {
 
 /// The user's X25519 identities (`AGE-SECRET-KEY-1…` lines), read without
 /// the age crate, for `envsafe`'s own reader of team files
-/// (`crypto::age_x25519`); and whether any other identity (ssh, plugin)
-/// exists, which only `envsafe-team` can use.
-pub fn native_keys() -> (Vec<PrivateKey>, bool) {
+/// (`crypto::age_x25519`); other identities (ssh, plugins) are for
+/// `envsafe-team`.
+pub fn native_keys() -> Vec<PrivateKey> {
     let mut missing = Vec::new();
-    let mut keys = Vec::new();
-    let mut others = false;
-    for f in sources(&mut missing) {
-        for line in f.text.expose().lines().map(str::trim) {
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            match PrivateKey::parse(line) {
-                Ok(key) => keys.push(key),
-                Err(_) => others = true,
-            }
-        }
-    }
-    (keys, others)
+    sources(&mut missing)
+        .iter()
+        .flat_map(|f| {
+            f.text
+                .expose()
+                .lines()
+                .filter_map(|l| PrivateKey::parse(l).ok())
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// The user's identities, loaded for unwrapping; places that hold none are

@@ -262,7 +262,7 @@ pub fn unlock_in_process() {
 /// such identity, not a recipient, a file it does not read): then the
 /// helper tries every identity, and names each one's reason.
 fn native(path: &Path, env: &str, lookup: &super::KeyLookup) -> Result<Option<SecretValue>> {
-    let (keys, _others) = super::identity::native_keys();
+    let keys = super::identity::native_keys();
     if keys.is_empty() {
         return Ok(None);
     }

@@ -382,15 +382,18 @@ fn not_the_key_itself(env: &str, list: &[Recipient], public: &PublicKey) -> Resu
 }
 
 /// envsafe.toml's text, read under a transaction's lock, after checking
-/// that `env`'s pin and recipients are still what the command read before
-/// it locked (another command may have rotated or changed them).
+/// that `env`'s pin, recipients and files are still what the command read
+/// before it locked (another command may have rotated or changed them).
 fn unchanged_config(ws: &Workspace, path: &std::path::Path, env: &str) -> Result<String> {
     let text = crate::fsutil::read_to_string(path)?;
     let now = crate::config::Config::parse(path, &text)?;
     let before = &ws.project.config;
-    let recipients =
-        |c: &crate::config::Config| c.environments.get(env).map(|e| e.recipients.clone());
-    if now.pinned_key(env) != before.pinned_key(env) || recipients(&now) != recipients(before) {
+    let listed = |c: &crate::config::Config| {
+        c.environments
+            .get(env)
+            .map(|e| (e.recipients.clone(), e.files.clone()))
+    };
+    if now.pinned_key(env) != before.pinned_key(env) || listed(&now) != listed(before) {
         return Err(Error::ChangedMeanwhile {
             path: path.to_path_buf(),
         });
