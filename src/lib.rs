@@ -19,6 +19,7 @@ pub mod keys;
 mod project;
 pub mod resolve;
 pub mod schema;
+pub mod targets;
 mod secret;
 mod span;
 pub mod workspace;
