@@ -27,6 +27,10 @@ pub struct Config {
     /// The pre-commit hook.
     #[serde(default)]
     pub hook: HookConfig,
+    /// Deploy targets: where an environment's variables are sent, under
+    /// which names (`envsafe export` / `push` / `diff`).
+    #[serde(default)]
+    pub targets: BTreeMap<String, crate::targets::TargetConfig>,
 }
 
 /// `[hook]`
@@ -100,6 +104,7 @@ impl Config {
             }
         }
         crate::schema::check_config(&mut config.vars, path, text)?;
+        crate::targets::check_config(&config.targets, &config.vars, path, text)?;
         Ok(config)
     }
 

@@ -31,6 +31,16 @@ pub fn private_key_var(env: &str) -> String {
     name
 }
 
+/// The flyctl program `push` runs for `fly` targets (else `flyctl`, then
+/// `fly`, on PATH).
+pub const ENVSAFE_FLYCTL: &str = "ENVSAFE_FLYCTL";
+
+/// The gh program `push` runs for `github` targets (else `gh` on PATH).
+pub const ENVSAFE_GH: &str = "ENVSAFE_GH";
+
+/// The kubectl program `push` runs for `k8s` targets (else `kubectl` on PATH).
+pub const ENVSAFE_KUBECTL: &str = "ENVSAFE_KUBECTL";
+
 /// An age identity (a path, or the identity itself) for team key files.
 pub const ENVSAFE_IDENTITY: &str = "ENVSAFE_IDENTITY";
 

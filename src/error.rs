@@ -273,6 +273,41 @@ pub enum Error {
     #[error("no identity found (tried: {})", tried.join("; "))]
     NoIdentity { tried: Vec<String> },
 
+    /// A push ledger (`.envsafe/state/TARGET.json`) or its key that does
+    /// not read.
+    #[error("{}: {why}", path.display())]
+    Ledger { path: PathBuf, why: String },
+
+    /// A target envsafe.toml does not declare.
+    #[error("no target `{name}` in envsafe.toml")]
+    UnknownTarget { name: String, known: Vec<String> },
+
+    /// A value (or name) the platform would change or lose: nothing was
+    /// sent. `reason` never holds a byte of the value.
+    #[error("target `{target}`: `{name}` refused: {reason}")]
+    TargetRefused {
+        target: String,
+        name: String,
+        reason: String,
+    },
+
+    /// A target's variables that are missing or break the schema (the
+    /// findings are reported with it).
+    #[error("target `{target}`: {count} variable(s) missing or invalid in environment `{env}`: nothing was sent")]
+    TargetInvalid {
+        target: String,
+        env: String,
+        count: usize,
+    },
+
+    /// The platform's command line could not run, or failed.
+    #[error("target `{target}`: {message}")]
+    PlatformCli {
+        target: String,
+        message: String,
+        help: String,
+    },
+
     /// `--plain` for a variable that is secret.
     #[error("`{name}` is secret ({why}): it is stored encrypted, never plain")]
     PlainSecret { name: String, why: &'static str },
@@ -319,8 +354,11 @@ impl Error {
             | Error::RecipientChange { .. }
             | Error::UnconfirmedRecipients { .. }
             | Error::EmptyValue { .. }
+            | Error::UnknownTarget { .. }
             | Error::PlainSecret { .. } => ErrorKind::Usage,
-            Error::ValueRejected { .. } => ErrorKind::Validation,
+            Error::ValueRejected { .. }
+            | Error::TargetRefused { .. }
+            | Error::TargetInvalid { .. } => ErrorKind::Validation,
             _ => ErrorKind::Failure,
         }
     }
@@ -427,6 +465,24 @@ impl Error {
             Error::EmptyValue { .. } => {
                 "nothing was read; pass --allow-empty to store an empty value on purpose".into()
             }
+            Error::Ledger { path, .. } => format!(
+                "remove {}: the next push records the target again (until then `diff` \
+                 lists every name as never pushed)",
+                path.display()
+            ),
+            Error::UnknownTarget { known, .. } if !known.is_empty() => {
+                format!("targets in envsafe.toml: {}", known.join(", "))
+            }
+            Error::UnknownTarget { .. } => {
+                "declare one under [targets.NAME] in envsafe.toml (kind, env, vars)".into()
+            }
+            Error::TargetRefused { .. } => "change the value, or send it where any value \
+                 survives (a compose-secrets or k8s target)"
+                .into(),
+            Error::TargetInvalid { target, .. } => {
+                format!("fix the findings above; `envsafe check --target {target}` checks again")
+            }
+            Error::PlatformCli { help, .. } => help.clone(),
             Error::PlainSecret { name, .. } => format!(
                 "drop --plain; or, if it is not secret, declare [vars.{name}] secret = false"
             ),

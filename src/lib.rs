@@ -19,9 +19,9 @@ pub mod keys;
 mod project;
 pub mod resolve;
 pub mod schema;
-pub mod targets;
 mod secret;
 mod span;
+pub mod targets;
 pub mod workspace;
 pub mod write;
 

@@ -220,6 +220,69 @@ pub enum Command {
     Identity(Deferred<IdentityArgs>),
     /// Move environment keys between .env.keys and the OS keyring
     Keys(Deferred<KeysArgs>),
+    /// Write a target's form: its dotenv file, secrets directory, manifest or JSON
+    ///
+    /// Targets are [targets.NAME] in envsafe.toml: an environment's variables
+    /// under the platform's names. A dotenv target writes its `path`, a
+    /// compose-secrets target one file per variable in its `dir` (mode 0600,
+    /// atomically; recorded in the push ledger); a k8s or json target without
+    /// a `path`, and any target with --stdout, prints. Values the platform
+    /// would read differently are refused, naming the variable and why.
+    Export(Deferred<ExportArgs>),
+    /// Send targets' variables to their platforms, values on stdin only
+    ///
+    /// fly: `flyctl secrets import --app APP [--stage]`; github: one
+    /// `gh secret set NAME` per secret; k8s: `kubectl apply -f -`; file targets
+    /// are written as by `export`. The programs are ENVSAFE_FLYCTL, ENVSAFE_GH,
+    /// ENVSAFE_KUBECTL, else found on PATH. Values come from the environment's
+    /// files (never from this shell) and must pass the schema; every target
+    /// is checked before any is sent. What was sent is recorded in the push
+    /// ledger (.envsafe/state/, git-ignored) as keyed hashes.
+    Push(Deferred<PushArgs>),
+    /// What a push would change: names to add, change, keep and remove
+    ///
+    /// From the push ledger (keyed hashes of what was last sent: no remote
+    /// value is read) and, for fly and github targets, the names the platform
+    /// lists (`flyctl secrets list`, `gh secret list`).
+    Diff(Deferred<DiffArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The target ([targets.NAME] in envsafe.toml)
+    pub target: String,
+    /// Print the form instead of writing the target's path
+    #[arg(long)]
+    pub stdout: bool,
+    #[command(flatten)]
+    pub global: Global,
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// The targets to push
+    #[arg(required = true, value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Check every value and print the target and source names that would
+    /// be sent; send nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Send nothing; exit 3 when a target is out of date (by the push ledger)
+    #[arg(long, conflicts_with = "dry_run")]
+    pub check: bool,
+    #[command(flatten)]
+    pub global: Global,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The target
+    pub target: String,
+    /// Compare with the push ledger only; do not ask the platform for its names
+    #[arg(long)]
+    pub local: bool,
+    #[command(flatten)]
+    pub global: Global,
 }
 
 /// `--confirm-recipients`, for the commands that wrap the key.
@@ -444,6 +507,10 @@ pub struct CheckArgs {
     /// With --staged: also fail when a required variable is missing
     #[arg(long, requires = "staged")]
     pub require: bool,
+    /// Preflight a deploy target instead: every variable it sends is set in
+    /// its environment and passes the schema
+    #[arg(long, value_name = "NAME", conflicts_with = "staged")]
+    pub target: Option<String>,
     #[command(flatten)]
     pub global: Global,
 }
@@ -539,6 +606,9 @@ impl Command {
             Command::Example(a) => &mut a.0.global,
             Command::Hook(a) => &mut a.0.global,
             Command::Run(a) => &mut a.0.global,
+            Command::Export(a) => &mut a.0.global,
+            Command::Push(a) => &mut a.0.global,
+            Command::Diff(a) => &mut a.0.global,
         };
         std::mem::take(global)
     }

@@ -92,6 +92,12 @@ pub fn finish_stdout() -> Result<(), super::report::Failure> {
     }
 }
 
+/// Where a platform CLI run by `push` prints: envsafe's stderr, so that
+/// envsafe's own stdout (`--json`) stays clean.
+pub fn child_output() -> std::process::Stdio {
+    std::io::stderr().into()
+}
+
 impl Ui {
     /// A result line on stdout.
     pub fn out(&self, text: &str) {

@@ -61,6 +61,36 @@ pub fn record_seal_ok(key: &super::PrivateKey, env: &str, entries: &[String], se
         .into()
 }
 
+/// A push ledger's hash of the value sent as `name` to `target`
+/// (`targets/ledger.rs`): HMAC-SHA256 under the ledger's own key, so the
+/// ledger tells a changed value from an unchanged one and a reader without
+/// the key learns nothing about either (no guessing short values offline).
+pub fn ledger_hash(key: &[u8; 32], target: &str, name: &str, value: &SecretValue) -> String {
+    use base64::Engine;
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
+    for part in [
+        target.as_bytes(),
+        name.as_bytes(),
+        value.expose().as_bytes(),
+    ] {
+        mac.update(&(part.len() as u64).to_be_bytes());
+        mac.update(part);
+    }
+    base64::engine::general_purpose::STANDARD_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+/// Whether `a` and `b` are equal, in time that does not depend on where
+/// they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b).into()
+}
+
+/// A new ledger key.
+pub fn new_ledger_key() -> Zeroizing<[u8; 32]> {
+    super::random::key()
+}
+
 impl Default for KeyedHasher {
     fn default() -> Self {
         Self::new()

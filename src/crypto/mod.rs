@@ -22,7 +22,9 @@ use zeroize::Zeroizing;
 pub use age_file::{
     ssh_public_of, stanza_order, wrap, Identities, Prompt, Recipient, RecipientKind, UnwrapError,
 };
-pub use keyed_hash::{record_seal, record_seal_ok, KeyedHasher};
+pub use keyed_hash::{
+    constant_time_eq, ledger_hash, new_ledger_key, record_seal, record_seal_ok, KeyedHasher,
+};
 pub use keypair::{mentions_private_key, PrivateKey, PublicKey};
 
 pub use crate::envelope::OpenError;

@@ -4,7 +4,27 @@
 //! refuses (naming the variable and the reason, never the value) what the
 //! platform would change.
 
+mod compose;
+mod config;
+mod deliver;
+mod diff;
+mod fly;
+mod github;
+mod k8s;
+mod ledger;
+mod load;
+mod names;
+mod platform;
+
 use zeroize::Zeroizing;
+
+pub(crate) use config::check as check_config;
+pub use config::{DotenvFormat, Kind, TargetConfig};
+pub use deliver::{export, push, push_all, Delivered, Exported};
+pub use diff::{diff, holding, Change, Diff, Line};
+pub use ledger::{Ledger, Pushed, STATE_DIR};
+pub use load::{config, load, load_all, Entry, Loaded, Purpose};
+pub use platform::{Output, Tool};
 
 use crate::SecretValue;
 

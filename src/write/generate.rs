@@ -43,6 +43,9 @@ pub struct Generated {
     /// environments (compared by keyed hash; environments without a key
     /// are skipped).
     pub shared: Vec<(String, Vec<String>)>,
+    /// Targets that were pushed a value replaced here: they hold the old
+    /// one until pushed again (by the push ledger).
+    pub stale_targets: Vec<String>,
 }
 
 /// The variables to generate: those named, else every one with `generate`.
@@ -146,6 +149,20 @@ pub fn generate(ws: &Workspace, names: &[String], opts: GenerateOptions) -> Resu
         }
     }
     out.shared = shared_values(ws, &todo);
+    for sel in &sels {
+        let replaced: Vec<String> = out
+            .generated
+            .iter()
+            .filter(|g| g.env == sel.name)
+            .map(|g| g.name.clone())
+            .collect();
+        let root = &ws.project.root;
+        for t in crate::targets::holding(root, &config.targets, &sel.name, &replaced) {
+            if !out.stale_targets.contains(&t) {
+                out.stale_targets.push(t);
+            }
+        }
+    }
     Ok(out)
 }
 

@@ -32,6 +32,9 @@ const COMMANDS: &[&str] = &[
     "identity new",
     "keys",
     "keys export",
+    "export",
+    "push",
+    "diff",
 ];
 
 #[test]

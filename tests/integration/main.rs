@@ -20,6 +20,7 @@ mod one_resolution;
 mod schema_cli;
 mod schemas;
 mod support;
+mod targets;
 mod team;
 mod transaction;
 mod vectors;

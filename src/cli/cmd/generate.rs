@@ -39,8 +39,18 @@ pub fn run(ctx: &Ctx, names: &[String], force: bool, force_manual: bool) -> CmdR
             envs.join(" and ")
         ));
     }
+    if !done.stale_targets.is_empty() {
+        ctx.ui.warn(&format!(
+            "target(s) {} still hold the old value: `envsafe push {}`",
+            done.stale_targets.join(", "),
+            done.stale_targets.join(" ")
+        ));
+    }
     if ctx.ui.json {
-        ctx.ui.json(&serde_json::json!({ "generated": report }));
+        ctx.ui.json(&serde_json::json!({
+            "generated": report,
+            "stale_targets": done.stale_targets,
+        }));
     }
     Ok(())
 }

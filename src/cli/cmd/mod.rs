@@ -22,6 +22,7 @@ pub mod rotate;
 mod run;
 mod set;
 mod status;
+mod targets;
 
 use super::args::Command;
 use super::{CmdResult, Ctx};
@@ -45,7 +46,14 @@ pub fn dispatch<T: super::team::Team>(ctx: &Ctx, command: Command) -> CmdResult 
         Command::Decrypt(a) => crypt::decrypt(ctx, a.0.stdout),
         Command::Ls(_) => ls::run(ctx),
         Command::Check(a) if a.0.staged => hook::run(ctx, a.0.require, hook::Output::Stdout),
-        Command::Check(a) => check::run(ctx, a.0.decrypt),
+        Command::Check(a) => match &a.0.target {
+            Some(target) => targets::check(ctx, target, a.0.decrypt),
+            None => check::run(ctx, a.0.decrypt),
+        },
+        Command::Export(a) => targets::export(ctx, &a.0.target, a.0.stdout),
+        Command::Push(a) if a.0.check => targets::push_check(ctx, &a.0.targets),
+        Command::Push(a) => targets::push(ctx, &a.0.targets, a.0.dry_run),
+        Command::Diff(a) => targets::diff(ctx, &a.0.target, !a.0.local),
         Command::Hook(a) => hook::dispatch(ctx, a.0.action),
         Command::Status(_) => status::run(ctx),
         Command::Example(a) => example::run(ctx, a.0.stdout),

@@ -1,0 +1,201 @@
+//! `diff TARGET` and `push --check`: each name to add, change, keep or
+//! remove, from the push ledger (keyed hashes: no remote value is read)
+//! and, where the platform lists its names (`flyctl secrets list`, `gh
+//! secret list`), from the platform. After `generate --force`, which
+//! targets still hold a replaced value.
+
+use std::ffi::OsString;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::config::Kind;
+use super::ledger::Ledger;
+use super::load::Loaded;
+use super::platform::{self, Tool};
+use crate::error::Result;
+
+/// What a push would do to one name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Change {
+    /// Never pushed, or missing on the platform.
+    Add,
+    /// Pushed, and the value changed since.
+    Change,
+    /// Pushed with this value.
+    Keep,
+    /// On the target, but no longer in the target's `vars`.
+    Remove,
+}
+
+/// One name's line in a diff.
+#[derive(Debug, Clone, Serialize)]
+pub struct Line {
+    pub change: Change,
+    /// The name on the target.
+    pub name: String,
+    /// The source variable (none for a name only the target has).
+    pub source: Option<String>,
+    /// Why, in a few words ("never pushed", "on the platform only").
+    pub why: &'static str,
+    /// When it was last pushed (seconds since the epoch).
+    pub pushed_at: Option<u64>,
+}
+
+/// A target's diff.
+#[derive(Debug, Serialize)]
+pub struct Diff {
+    pub target: String,
+    pub lines: Vec<Line>,
+    /// Whether the platform's own list was read.
+    pub platform_listed: bool,
+    /// Why it was not, when it could have been.
+    pub note: Option<String>,
+}
+
+impl Diff {
+    /// A push would change something.
+    pub fn stale(&self) -> bool {
+        self.lines.iter().any(|l| l.change != Change::Keep)
+    }
+}
+
+/// The names the platform holds, for kinds that list them; without the
+/// platform's CLI, `None` and a note saying so.
+fn platform_names(t: &Loaded, note: &mut Option<String>) -> Result<Option<Vec<String>>> {
+    let c = &t.config;
+    let (tool, args): (Tool, Vec<String>) = match c.kind {
+        Kind::Fly => (
+            Tool::Flyctl,
+            vec![
+                "secrets".into(),
+                "list".into(),
+                "--app".into(),
+                c.app.clone().expect("checked at load"),
+                "--json".into(),
+            ],
+        ),
+        Kind::Github => {
+            let mut args = vec![
+                "secret".into(),
+                "list".into(),
+                "--json".into(),
+                "name".into(),
+            ];
+            if let Some(repo) = &c.repo {
+                args.extend(["--repo".into(), repo.clone()]);
+            }
+            if let Some(env) = &c.environment {
+                args.extend(["--env".into(), env.clone()]);
+            }
+            (Tool::Gh, args)
+        }
+        _ => return Ok(None),
+    };
+    let Some(program) = tool.find() else {
+        *note = Some(format!(
+            "{} not found: compared with the push ledger only",
+            tool.name()
+        ));
+        return Ok(None);
+    };
+    let args: Vec<OsString> = args.into_iter().map(OsString::from).collect();
+    let out = platform::output(&t.target, &program, &args)?;
+    platform::names_in_list(&t.target, &out).map(Some)
+}
+
+/// Compares `t` with its ledger, and with the platform's names when
+/// `ask_platform` (and the kind lists them).
+pub fn diff(root: &Path, t: &Loaded, ask_platform: bool) -> Result<Diff> {
+    let ledger = Ledger::read(root, &t.target)?;
+    let mut note = None;
+    let remote = if ask_platform {
+        platform_names(t, &mut note)?
+    } else {
+        None
+    };
+    // GitHub stores names upper-cased.
+    let same_name = |a: &str, b: &str| {
+        if t.config.kind == Kind::Github {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        }
+    };
+    let on_platform = |name: &str| {
+        remote
+            .as_ref()
+            .is_none_or(|r| r.iter().any(|n| same_name(n, name)))
+    };
+    let mut lines = Vec::new();
+    for e in &t.entries {
+        let pushed_at = ledger.names().get(&e.name).map(|p| p.at);
+        let (change, why) = match ledger.same(&e.name, &e.value) {
+            None => (Change::Add, "never pushed"),
+            Some(_) if !on_platform(&e.name) => (Change::Add, "missing on the platform"),
+            Some(true) => (Change::Keep, "unchanged since the last push"),
+            Some(false) => (Change::Change, "changed since the last push"),
+        };
+        lines.push(Line {
+            change,
+            name: e.name.clone(),
+            source: Some(e.source.clone()),
+            why,
+            pushed_at,
+        });
+    }
+    let listed = |name: &str| t.entries.iter().any(|e| same_name(&e.name, name));
+    for (name, pushed) in ledger.names() {
+        if !listed(name) {
+            lines.push(Line {
+                change: Change::Remove,
+                name: name.clone(),
+                source: Some(pushed.source.clone()),
+                why: "pushed before, no longer in the target",
+                pushed_at: Some(pushed.at),
+            });
+        }
+    }
+    for name in remote.iter().flatten() {
+        let known = listed(name) || ledger.names().keys().any(|n| same_name(n, name));
+        if !known {
+            lines.push(Line {
+                change: Change::Remove,
+                name: name.clone(),
+                source: None,
+                why: "on the platform only",
+                pushed_at: None,
+            });
+        }
+    }
+    Ok(Diff {
+        target: t.target.clone(),
+        lines,
+        platform_listed: remote.is_some(),
+        note,
+    })
+}
+
+/// The targets of `env` that were sent one of `sources` (by the ledger):
+/// after those values are replaced, they hold the old ones until pushed.
+pub fn holding(
+    root: &Path,
+    targets: &std::collections::BTreeMap<String, super::TargetConfig>,
+    env: &str,
+    sources: &[String],
+) -> Vec<String> {
+    targets
+        .iter()
+        .filter(|(_, t)| t.env == env)
+        .filter(|(name, t)| {
+            let Ok(ledger) = Ledger::read(root, name) else {
+                return false;
+            };
+            t.entries().any(|(target_name, source)| {
+                sources.iter().any(|s| s == source) && ledger.names().contains_key(target_name)
+            })
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}

@@ -1,0 +1,180 @@
+//! Running a platform's command line (flyctl, gh, kubectl): found through
+//! `ENVSAFE_FLYCTL` / `ENVSAFE_GH` / `ENVSAFE_KUBECTL`, else on PATH; values
+//! only ever on its stdin, never in its argv or environment; the child never
+//! sees envsafe's key variables. Its stdout goes where the front end says
+//! ([`Output`]: the CLI gives its stderr, so `--json` output stays clean).
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::env_vars;
+use crate::error::{Error, Result};
+
+/// Where a platform CLI's stdout goes (a fresh handle per child).
+pub type Output<'a> = &'a dyn Fn() -> Stdio;
+
+/// A platform command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    Flyctl,
+    Gh,
+    Kubectl,
+}
+
+impl Tool {
+    fn variable(self) -> &'static str {
+        match self {
+            Tool::Flyctl => env_vars::ENVSAFE_FLYCTL,
+            Tool::Gh => env_vars::ENVSAFE_GH,
+            Tool::Kubectl => env_vars::ENVSAFE_KUBECTL,
+        }
+    }
+
+    /// Names looked up on PATH, in order.
+    fn names(self) -> &'static [&'static str] {
+        match self {
+            Tool::Flyctl => &["flyctl", "fly"],
+            Tool::Gh => &["gh"],
+            Tool::Kubectl => &["kubectl"],
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.names()[0]
+    }
+
+    /// The program: the variable's value, else the first name on PATH.
+    pub fn find(self) -> Option<PathBuf> {
+        if let Some(p) = std::env::var_os(self.variable()).filter(|p| !p.is_empty()) {
+            return Some(PathBuf::from(p));
+        }
+        let path = std::env::var_os("PATH")?;
+        self.names().iter().find_map(|name| {
+            std::env::split_paths(&path)
+                .map(|dir| dir.join(name))
+                .find(|c| is_executable(c))
+        })
+    }
+
+    /// The program, or an error saying how to get one.
+    pub fn require(self, target: &str) -> Result<PathBuf> {
+        self.find().ok_or_else(|| Error::PlatformCli {
+            target: target.to_owned(),
+            message: format!("{} not found on PATH", self.names().join(" or ")),
+            help: format!(
+                "install it, or set {} to its path (`push --dry-run` needs none)",
+                self.variable()
+            ),
+        })
+    }
+}
+
+fn is_executable(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// `program args…` with envsafe's key variables removed.
+fn command(program: &Path, args: &[OsString]) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(env_vars::is_key_var) {
+            cmd.env_remove(name);
+        }
+    }
+    cmd
+}
+
+fn shown(program: &Path, args: &[OsString]) -> String {
+    let mut s = program.display().to_string();
+    for a in args {
+        s.push(' ');
+        s.push_str(&a.to_string_lossy());
+    }
+    s
+}
+
+fn failed(target: &str, program: &Path, args: &[OsString], why: String) -> Error {
+    Error::PlatformCli {
+        target: target.to_owned(),
+        message: format!("`{}` {why}", shown(program, args)),
+        help: "its own message is above; nothing is recorded as pushed".into(),
+    }
+}
+
+/// Runs `program args…` with `input` on its stdin (the values); its stdout
+/// goes to `output`. Fails unless it exits 0.
+pub fn send(
+    target: &str,
+    program: &Path,
+    args: &[OsString],
+    input: &[u8],
+    output: Output<'_>,
+) -> Result<()> {
+    let mut child = command(program, args)
+        .stdin(Stdio::piped())
+        .stdout(output())
+        .spawn()
+        .map_err(|e| failed(target, program, args, format!("could not start: {e}")))?;
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let written = stdin.write_all(input);
+    drop(stdin);
+    let status = child
+        .wait()
+        .map_err(|e| failed(target, program, args, format!("failed: {e}")))?;
+    if !status.success() {
+        return Err(failed(target, program, args, format!("failed ({status})")));
+    }
+    written.map_err(|e| {
+        failed(
+            target,
+            program,
+            args,
+            format!("did not read its input: {e}"),
+        )
+    })
+}
+
+/// Runs `program args…` (no values involved) and returns its stdout.
+pub fn output(target: &str, program: &Path, args: &[OsString]) -> Result<String> {
+    let out = command(program, args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| failed(target, program, args, format!("could not start: {e}")))?;
+    if !out.status.success() {
+        return Err(failed(
+            target,
+            program,
+            args,
+            format!("failed ({})", out.status),
+        ));
+    }
+    String::from_utf8(out.stdout).map_err(|_| {
+        failed(
+            target,
+            program,
+            args,
+            "printed something that is not UTF-8".into(),
+        )
+    })
+}
+
+/// The names in a platform's JSON list of secrets (`flyctl secrets list
+/// --json`: `[{"Name": …}]`; `gh secret list --json name`: `[{"name": …}]`).
+pub fn names_in_list(target: &str, json: &str) -> Result<Vec<String>> {
+    let parsed: serde_json::Value = serde_json::from_str(json).map_err(|e| Error::PlatformCli {
+        target: target.to_owned(),
+        message: format!("the platform's list of secrets is not JSON: {e}"),
+        help: "check the CLI's version (`--json` output is expected)".into(),
+    })?;
+    let items = parsed.as_array().cloned().unwrap_or_default();
+    Ok(items
+        .iter()
+        .filter_map(|i| i.get("Name").or_else(|| i.get("name")))
+        .filter_map(|n| n.as_str().map(str::to_owned))
+        .collect())
+}

@@ -1,0 +1,558 @@
+//! Deploy targets (DESIGN §7) with the real binary: `push` to recording
+//! stand-ins for flyctl and gh (tests/integration/bin/, each parsing its
+//! input with the platform's rules and scanning every process's argv),
+//! `export` read back by the real docker compose v2 and cross-checked with
+//! the real kubectl, the push ledger, refusals, `check --target`.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::support::{failure, stdout, Project};
+
+/// Values no platform should lose a byte of.
+const NASTY: &[(&str, &str)] = &[
+    (
+        "DATABASE_URL",
+        "postgres://u:p@db.internal:5432/app?sslmode=require",
+    ),
+    ("ORY_PROJECT_API_KEY", "ory_pat_$HOME\"q'#x\\y"),
+    ("PASSWORD", "pa$word with spaces # not a comment"),
+    (
+        "CERT",
+        "-----BEGIN CERT-----\nMIIB line\n  indented\n-----END CERT-----",
+    ),
+];
+
+fn bin_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/integration/bin")
+}
+
+/// PATH with the recording stand-ins first.
+fn path_with_stand_ins() -> String {
+    format!(
+        "{}:{}",
+        bin_dir().display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// A project with environment `production` holding `values` (sealed) and
+/// `extra` appended to envsafe.toml.
+fn project(values: &[(&str, &str)], extra: &str) -> Project {
+    let p = Project::new();
+    p.envsafe(&["init", "-e", "production"]).assert().success();
+    for (name, value) in values {
+        let args = if value.is_empty() {
+            vec!["-e", "production", "set", "--allow-empty", name]
+        } else {
+            vec!["-e", "production", "set", name]
+        };
+        p.envsafe(&args)
+            .write_stdin(format!("{value}\n"))
+            .assert()
+            .success();
+    }
+    let mut config = p.read("envsafe.toml");
+    config.push_str(extra);
+    p.write("envsafe.toml", &config);
+    p
+}
+
+fn records(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+const FLY: &str = r#"
+[targets.fly-server]
+kind = "fly"
+app = "moltnet"
+env = "production"
+vars = ["DATABASE_URL", "ORY_API_KEY", "PASSWORD", "CERT"]
+map = { ORY_API_KEY = "ORY_PROJECT_API_KEY" }
+"#;
+
+fn fly_push(p: &Project, args: &[&str]) -> assert_cmd::Command {
+    let mut cmd = p.envsafe(args);
+    cmd.env("PATH", path_with_stand_ins())
+        .env("FLY_RECORD", p.file("fly-record.jsonl"))
+        .env("FLY_STATE_DIR", p.path());
+    cmd
+}
+
+#[test]
+fn fly_push_sends_the_mapped_names_on_stdin_only() {
+    let p = project(NASTY, FLY);
+    // --dry-run: names only, nothing run.
+    let out =
+        stdout(fly_push(&p, &["push", "fly-server", "--dry-run"]).env("PATH", "/usr/bin:/bin"));
+    assert!(out.contains("ORY_API_KEY ← ORY_PROJECT_API_KEY"), "{out}");
+    assert!(out.contains("DATABASE_URL"), "{out}");
+    for (_, v) in NASTY {
+        assert!(!out.contains(v));
+    }
+    assert!(!p.file("fly-record.jsonl").exists());
+
+    let out = fly_push(&p, &["push", "fly-server"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    crate::support::assert_no_secret(&out, &NASTY.iter().map(|(_, v)| *v).collect::<Vec<_>>());
+    let recs = records(&p.file("fly-record.jsonl"));
+    let import: Vec<&Value> = recs.iter().filter(|r| r["argv"][1] == "import").collect();
+    assert_eq!(import.len(), 1, "one batch: {recs:?}");
+    let rec = import[0];
+    assert_eq!(
+        rec["argv"],
+        serde_json::json!(["secrets", "import", "--app", "moltnet"])
+    );
+    let got = rec["secrets"].as_object().unwrap();
+    let want = [
+        ("DATABASE_URL", NASTY[0].1),
+        ("ORY_API_KEY", NASTY[1].1),
+        ("PASSWORD", NASTY[2].1),
+        ("CERT", NASTY[3].1),
+    ];
+    assert_eq!(got.len(), want.len(), "{got:?}");
+    for (name, value) in want {
+        assert_eq!(got[name].as_str(), Some(value), "{name}");
+    }
+    assert_eq!(
+        rec["cmdline_hits"],
+        serde_json::json!([]),
+        "a value in some argv"
+    );
+
+    // The ledger: nothing to do now; a changed value is named, not shown.
+    let out = stdout(&mut fly_push(&p, &["diff", "fly-server"]));
+    assert!(out.lines().all(|l| l.starts_with("= ")), "{out}");
+    fly_push(&p, &["push", "--check", "fly-server"])
+        .assert()
+        .success();
+    p.envsafe(&["-e", "production", "set", "PASSWORD"])
+        .write_stdin("new-password\n")
+        .assert()
+        .success();
+    let err = failure(&mut fly_push(&p, &["push", "--check", "fly-server"]), 3);
+    assert!(err.contains("out of date: fly-server"), "{err}");
+    let out = stdout(&mut fly_push(&p, &["diff", "fly-server"]));
+    assert!(
+        out.contains("~ PASSWORD  (changed since the last push)"),
+        "{out}"
+    );
+    assert!(out.contains("= ORY_API_KEY ← ORY_PROJECT_API_KEY"), "{out}");
+    assert!(!out.contains("new-password"));
+    fly_push(&p, &["push", "fly-server"]).assert().success();
+    fly_push(&p, &["push", "--check", "fly-server"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn fly_refuses_what_flyctl_would_mangle() {
+    let long = "x".repeat(70 * 1024);
+    // (name, value, flyctl version, what the refusal says)
+    let cases: &[(&str, &str, &str, &str)] = &[
+        ("CR", "a\rb", "0.4.14", "carriage return"),
+        ("LONG", &long, "0.4.14", "64 KiB"),
+        // Quoted or not, the `#` is read as a comment.
+        ("HASH", "\"#\"", "0.4.14", "#"),
+    ];
+    for (name, value, version, why) in cases {
+        let p = project(
+            &[(name, value)],
+            &format!(
+                "\n[targets.fly]\nkind = \"fly\"\napp = \"a\"\nenv = \"production\"\nvars = [\"{name}\"]\n"
+            ),
+        );
+        let err = failure(
+            fly_push(&p, &["push", "fly"]).env("FAKE_FLY_VERSION", version),
+            3,
+        );
+        assert!(err.contains(&format!("`{name}` refused")), "{err}");
+        assert!(err.contains(why), "{name}: {err}");
+        assert!(
+            !p.file("fly-record.jsonl").exists(),
+            "{name}: something was sent"
+        );
+    }
+    // A multi-line value goes in flyctl's `"""` block, read back exactly by
+    // the recording flyctl (the old flyctl too).
+    let p = project(
+        &[("CERT", NASTY[3].1)],
+        "\n[targets.fly]\nkind = \"fly\"\napp = \"a\"\nenv = \"production\"\nvars = [\"CERT\"]\n",
+    );
+    fly_push(&p, &["push", "fly"])
+        .env("FAKE_FLY_VERSION", "0.1.0")
+        .assert()
+        .success();
+    let recs = records(&p.file("fly-record.jsonl"));
+    assert_eq!(recs[0]["secrets"]["CERT"].as_str(), Some(NASTY[3].1));
+}
+
+#[test]
+fn fly_lists_names_the_platform_has_that_the_target_does_not() {
+    let p = project(&NASTY[..1], "\n[targets.fly]\nkind = \"fly\"\napp = \"a\"\nenv = \"production\"\nvars = [\"DATABASE_URL\"]\n");
+    fly_push(&p, &["push", "fly"]).assert().success();
+    // Someone set another secret by hand.
+    let mut state: Value = serde_json::from_str(&p.read("a.json")).unwrap();
+    let secrets = state["secrets"].as_object_mut().unwrap();
+    let extra = secrets.values().next().unwrap().clone();
+    secrets.insert("HAND_MADE".into(), extra);
+    p.write("a.json", &state.to_string());
+    let out = stdout(&mut fly_push(&p, &["diff", "fly"]));
+    assert!(out.contains("- HAND_MADE  (on the platform only)"), "{out}");
+    assert!(out.contains("= DATABASE_URL"), "{out}");
+    let out = stdout(&mut fly_push(&p, &["diff", "fly", "--local"]));
+    assert!(!out.contains("HAND_MADE"), "{out}");
+}
+
+#[test]
+fn github_gets_one_call_per_secret_with_the_value_on_stdin() {
+    let extra = "\n[targets.gh]\nkind = \"github\"\nenv = \"production\"\nrepo = \"o/r\"\nenvironment = \"prod\"\nvars = [\"DATABASE_URL\", \"PASSWORD\", \"CERT\"]\n";
+    let p = project(NASTY, extra);
+    let run = |args: &[&str]| {
+        let mut cmd = p.envsafe(args);
+        cmd.env("PATH", path_with_stand_ins())
+            .env("GH_RECORD", p.file("gh.jsonl"))
+            .env("GH_STATE_DIR", p.path());
+        cmd
+    };
+    run(&["push", "gh"]).assert().success();
+    let recs = records(&p.file("gh.jsonl"));
+    assert_eq!(recs.len(), 3);
+    for (rec, (name, value)) in recs.iter().zip([NASTY[0], NASTY[2], NASTY[3]]) {
+        assert_eq!(
+            rec["argv"],
+            serde_json::json!(["secret", "set", name, "--repo", "o/r", "--env", "prod"])
+        );
+        assert_eq!(rec["value"].as_str(), Some(value));
+        assert_eq!(rec["cmdline_hits"], serde_json::json!([]));
+    }
+    let out = stdout(&mut run(&["diff", "gh"]));
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("= ")).count(),
+        3,
+        "{out}"
+    );
+    // gh strips a trailing newline: refused before anything is sent.
+    p.envsafe(&["-e", "production", "set", "PASSWORD"])
+        .write_stdin("ends-with-newline\n\n")
+        .assert()
+        .success();
+    let err = failure(&mut run(&["push", "gh"]), 3);
+    assert!(
+        err.contains("`PASSWORD` refused") && err.contains("gh strips"),
+        "{err}"
+    );
+    assert_eq!(records(&p.file("gh.jsonl")).len(), 3);
+}
+
+/// The environment docker compose v2 gives service `s`.
+fn compose_environment(dir: &Path) -> serde_json::Map<String, Value> {
+    let compose = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tools/docker-compose");
+    assert!(
+        compose.exists(),
+        "run `bash tests/setup.sh` (docker compose v2)"
+    );
+    let out = std::process::Command::new(compose)
+        .args(["config", "--format", "json"])
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["services"]["s"]["environment"]
+        .as_object()
+        .unwrap()
+        .iter()
+        // `config` escapes `$` as `$$` in what it prints.
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().replace("$$", "$").into()))
+        .collect()
+}
+
+#[test]
+fn dotenv_target_reads_back_in_docker_compose() {
+    let mut values = NASTY.to_vec();
+    values.extend([
+        ("BRACES", "${HOME} and ${UNSET:-default} and $$"),
+        ("EDGES", "  leading and trailing  "),
+        ("EMPTY", ""),
+        ("BACKSLASHES", "\\n is not a newline \\\\ \\"),
+    ]);
+    let names: Vec<String> = values.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+    let extra = format!(
+        "\n[targets.legacy]\nkind = \"dotenv\"\nenv = \"production\"\npath = \"deploy/app.env\"\nvars = [{}]\n",
+        names.join(", ")
+    );
+    let p = project(&values, &extra);
+    p.write(".gitignore", ".env.keys\ndeploy/\n");
+    p.write(
+        "deploy/docker-compose.yml",
+        "services:\n  s:\n    image: busybox\n    env_file: app.env\n",
+    );
+    p.envsafe(&["export", "legacy"]).assert().success();
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(p.file("deploy/app.env"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let env = compose_environment(&p.file("deploy"));
+    for (name, value) in &values {
+        assert_eq!(env[*name].as_str(), Some(*value), "{name}");
+    }
+    // Written again with a file in the way of nothing: no temp file left.
+    p.envsafe(&["export", "legacy"]).assert().success();
+    let left: Vec<_> = std::fs::read_dir(p.file("deploy"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+}
+
+#[test]
+fn k8s_manifest_matches_kubectl_from_the_secrets_directory() {
+    let extra = "
+[targets.files]
+kind = \"compose-secrets\"
+env = \"production\"
+dir = \"secrets\"
+vars = [\"DATABASE_URL\", \"ORY_PROJECT_API_KEY\", \"PASSWORD\", \"CERT\"]
+
+[targets.kube]
+kind = \"k8s\"
+env = \"production\"
+namespace = \"prod\"
+name = \"app\"
+vars = [\"DATABASE_URL\", \"ORY_PROJECT_API_KEY\", \"PASSWORD\", \"CERT\"]
+";
+    let p = project(NASTY, extra);
+    p.envsafe(&["export", "files"]).assert().success();
+    use std::os::unix::fs::PermissionsExt;
+    for (name, value) in NASTY {
+        let file = p.file(&format!("secrets/{name}"));
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), *value);
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{name}");
+    }
+    let manifest: Value =
+        serde_json::from_str(&stdout(&mut p.envsafe(&["export", "kube"]))).unwrap();
+    assert_eq!(manifest["kind"], "Secret");
+    assert_eq!(manifest["metadata"]["namespace"], "prod");
+    let out = std::process::Command::new("kubectl")
+        .args(["create", "secret", "generic", "app", "--from-file"])
+        .arg(p.file("secrets"))
+        .args(["--dry-run=client", "-o", "json"])
+        .output()
+        .expect("kubectl is installed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let from_files: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let data = from_files["data"].as_object().unwrap();
+    let string_data = manifest["stringData"].as_object().unwrap();
+    assert_eq!(data.len(), string_data.len());
+    use base64::Engine;
+    for (name, b64) in data {
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(b64.as_str().unwrap())
+            .unwrap();
+        assert_eq!(
+            Some(String::from_utf8(decoded).unwrap().as_str()),
+            string_data[name].as_str(),
+            "{name}"
+        );
+    }
+    // push: the manifest on kubectl's stdin.
+    let kubectl = p.file("kubectl-stand-in");
+    std::fs::write(
+        &kubectl,
+        format!(
+            "#!/bin/sh\n[ \"$*\" = \"apply -f -\" ] || exit 9\ncat > {}\n",
+            p.file("applied.json").display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&kubectl, std::fs::Permissions::from_mode(0o755)).unwrap();
+    p.envsafe(&["push", "kube"])
+        .env("ENVSAFE_KUBECTL", &kubectl)
+        .assert()
+        .success();
+    let applied: Value = serde_json::from_str(&p.read("applied.json")).unwrap();
+    assert_eq!(applied, manifest);
+}
+
+#[test]
+fn target_config_errors_show_the_line() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "[targets.t]\nkind = \"fly\"\napp = \"a\"\nenv = \"production\"\nvars = [\"X\"]\nmap = { X = \"NOPE\" }\n",
+            "`X` comes from `NOPE`, which [vars] does not declare",
+        ),
+        (
+            "[targets.t]\nkind = \"github\"\nenv = \"production\"\nvars = [\"GITHUB_TOKEN\"]\n",
+            "must not start with `GITHUB_`",
+        ),
+        (
+            "[targets.t]\nkind = \"fly\"\nenv = \"production\"\nvars = [\"X\"]\n",
+            "a fly target needs `app`",
+        ),
+        (
+            "[targets.t]\nkind = \"json\"\napp = \"a\"\nenv = \"production\"\nvars = [\"X\"]\n",
+            "a json target takes no `app`",
+        ),
+        (
+            "[targets.t]\nkind = \"k8s\"\nenv = \"production\"\nvars = [\"X\"]\nmap = { Y = \"X\" }\n",
+            "`Y` is not in vars",
+        ),
+        (
+            "[targets.t]\nkind = \"fly\"\napp = \"a\"\nenv = \"production\"\nvars = [\"X\", \"A-B\"]\n",
+            "`A-B` may hold only letters, digits and `_`",
+        ),
+    ];
+    for (target, message) in cases {
+        let p = Project::new();
+        p.write(
+            "envsafe.toml",
+            &format!("[environments.production]\n\n[vars.X]\nsecret = true\n\n{target}"),
+        );
+        let err = failure(&mut p.envsafe(&["ls"]), 1);
+        assert!(err.contains(message), "{target}: {err}");
+        assert!(err.contains("envsafe.toml:"), "no place: {err}");
+    }
+}
+
+#[test]
+fn check_target_is_a_preflight_and_push_sends_nothing_invalid() {
+    let extra = r#"
+[vars.DATABASE_URL]
+type = "url"
+
+[vars.API_KEY]
+secret = true
+
+[targets.fly]
+kind = "fly"
+app = "a"
+env = "production"
+vars = ["DATABASE_URL", "KEY"]
+map = { KEY = "API_KEY" }
+"#;
+    let p = project(&[("DATABASE_URL", "not a url")], extra);
+    let out = p
+        .envsafe(&["check", "--target", "fly"])
+        .assert()
+        .code(3)
+        .get_output()
+        .clone();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("DATABASE_URL"), "{text}");
+    assert!(
+        text.contains("target `fly` sends `API_KEY` (sent as `KEY`)"),
+        "{text}"
+    );
+    assert!(!text.contains("not a url"));
+    let err = failure(&mut fly_push(&p, &["push", "fly"]), 3);
+    assert!(err.contains("nothing was sent"), "{err}");
+    assert!(!p.file("fly-record.jsonl").exists());
+    p.envsafe(&["-e", "production", "set", "DATABASE_URL"])
+        .write_stdin("https://db.example.com\n")
+        .assert()
+        .success();
+    p.envsafe(&["-e", "production", "set", "API_KEY"])
+        .write_stdin("k\n")
+        .assert()
+        .success();
+    p.envsafe(&["check", "--target", "fly"]).assert().success();
+    // The deployer's shell never stands in for a file value.
+    let p2 = project(&[], "\n[targets.fly]\nkind = \"fly\"\napp = \"a\"\nenv = \"production\"\nvars = [\"FROM_SHELL\"]\n");
+    let err = failure(fly_push(&p2, &["push", "fly"]).env("FROM_SHELL", "x"), 3);
+    assert!(err.contains("does not set"), "{err}");
+}
+
+#[test]
+fn generate_force_names_the_targets_holding_the_old_value() {
+    let extra = r#"
+[vars.SESSION_SECRET]
+secret = true
+generate = "hex:16"
+
+[targets.fly]
+kind = "fly"
+app = "a"
+env = "production"
+vars = ["SESSION_SECRET"]
+
+[targets.other]
+kind = "json"
+env = "production"
+path = "out.json"
+vars = ["SESSION_SECRET"]
+"#;
+    let p = project(&[], extra);
+    p.envsafe(&["-e", "production", "generate"])
+        .assert()
+        .success();
+    fly_push(&p, &["push", "fly"]).assert().success();
+    let out = p
+        .envsafe(&["-e", "production", "generate", "--force", "SESSION_SECRET"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("target(s) fly still hold the old value"),
+        "{err}"
+    );
+    assert!(!err.contains("other"), "never pushed: {err}");
+}
+
+#[test]
+fn file_targets_never_write_over_envsafes_own_files_or_outside_the_project() {
+    let dotenv = |path: &str| {
+        format!("\n[targets.t]\nkind = \"dotenv\"\nenv = \"production\"\npath = \"{path}\"\nvars = [\"DATABASE_URL\"]\n")
+    };
+    for path in [
+        ".env.production",
+        "./.env.production",
+        ".env.keys",
+        "envsafe.toml",
+        ".envsafe/x",
+        "mirror/link",
+    ] {
+        let p = project(&NASTY[..1], &dotenv(path));
+        std::fs::create_dir_all(p.file("mirror")).unwrap();
+        std::os::unix::fs::symlink(p.file(".env.production"), p.file("mirror/link")).unwrap();
+        let before = p.snapshot();
+        let err = failure(&mut p.envsafe(&["export", "t"]), 2);
+        assert!(err.contains("would write plaintext over"), "{path}: {err}");
+        assert_eq!(p.snapshot(), before, "{path}");
+    }
+    for path in ["../outside.env", "/tmp/abs.env"] {
+        let p = project(&NASTY[..1], &dotenv(path));
+        let err = failure(&mut p.envsafe(&["ls"]), 1);
+        assert!(err.contains("targets.t.path must"), "{path}: {err}");
+    }
+    let p = project(
+        &NASTY[..1],
+        "\n[targets.t]\nkind = \"compose-secrets\"\nenv = \"production\"\ndir = \".\"\nvars = [\"DATABASE_URL\"]\n",
+    );
+    failure(&mut p.envsafe(&["export", "t"]), 2);
+}
