@@ -61,22 +61,34 @@ pub fn record_seal_ok(key: &super::PrivateKey, env: &str, entries: &[String], se
         .into()
 }
 
-/// A push ledger's hash of the value sent as `name` to `target`
-/// (`targets/ledger.rs`): HMAC-SHA256 under the ledger's own key, so the
-/// ledger tells a changed value from an unchanged one and a reader without
-/// the key learns nothing about either (no guessing short values offline).
-pub fn ledger_hash(key: &[u8; 32], target: &str, name: &str, value: &SecretValue) -> String {
-    use base64::Engine;
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
-    for part in [
-        target.as_bytes(),
-        name.as_bytes(),
-        value.expose().as_bytes(),
-    ] {
-        mac.update(&(part.len() as u64).to_be_bytes());
-        mac.update(part);
+/// A push ledger's hashes of the values sent to one target
+/// (`targets/ledger.rs`): HMAC-SHA256 under the ledger's own key, over the
+/// target, the name and the value, so the ledger tells a changed value from
+/// an unchanged one and a reader without the key learns nothing about
+/// either (no guessing short values offline).
+pub struct LedgerHasher {
+    /// The MAC keyed and fed the target once, cloned per value.
+    keyed: Hmac<Sha256>,
+}
+
+impl LedgerHasher {
+    pub fn new(key: &[u8; 32], target: &str) -> Self {
+        let mut keyed = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
+        keyed.update(&(target.len() as u64).to_be_bytes());
+        keyed.update(target.as_bytes());
+        Self { keyed }
     }
-    base64::engine::general_purpose::STANDARD_NO_PAD.encode(mac.finalize().into_bytes())
+
+    /// The hash of `value` sent as `name`, base64.
+    pub fn hash(&self, name: &str, value: &SecretValue) -> String {
+        use base64::Engine;
+        let mut mac = self.keyed.clone();
+        for part in [name.as_bytes(), value.expose().as_bytes()] {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part);
+        }
+        base64::engine::general_purpose::STANDARD_NO_PAD.encode(mac.finalize().into_bytes())
+    }
 }
 
 /// Whether `a` and `b` are equal, in time that does not depend on where

@@ -23,7 +23,7 @@ pub use age_file::{
     ssh_public_of, stanza_order, wrap, Identities, Prompt, Recipient, RecipientKind, UnwrapError,
 };
 pub use keyed_hash::{
-    constant_time_eq, ledger_hash, new_ledger_key, record_seal, record_seal_ok, KeyedHasher,
+    constant_time_eq, new_ledger_key, record_seal, record_seal_ok, KeyedHasher, LedgerHasher,
 };
 pub use keypair::{mentions_private_key, PrivateKey, PublicKey};
 

@@ -79,6 +79,24 @@ pub(crate) fn final_mode(target: &Path, mode: Option<u32>) -> u32 {
 /// written), or the directory when the file cannot be created; on an error
 /// the temporary file is removed.
 pub(crate) fn write_temp(temp: &Path, contents: &[u8], shown: &Path) -> Result<File> {
+    write_temp_with(temp, contents, shown, Durable::Synced)
+}
+
+/// Whether a replacement waits for the disk (fsync of the file and the
+/// directory), or only for the rename.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durable {
+    /// fsync'ed: what every user file gets (DESIGN §9).
+    Synced,
+    /// Not waited for: for local state that is rebuilt when lost (the push
+    /// ledger). The old file is removed, then the new one renamed in (a
+    /// rename over an existing file makes ext4 write the new data out
+    /// first, ~0.35 ms): a reader sees the old file, none, or the new one,
+    /// never a mix; after a power cut, possibly none or an empty one.
+    Renamed,
+}
+
+fn write_temp_with(temp: &Path, contents: &[u8], shown: &Path, durable: Durable) -> Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
     let mut file = fs::OpenOptions::new()
         .write(true)
@@ -86,7 +104,10 @@ pub(crate) fn write_temp(temp: &Path, contents: &[u8], shown: &Path) -> Result<F
         .mode(PRIVATE_MODE)
         .open(temp)
         .map_err(io_err(&parent_dir(temp)))?;
-    let written = file.write_all(contents).and_then(|()| file.sync_all());
+    let written = file.write_all(contents).and_then(|()| match durable {
+        Durable::Synced => file.sync_all(),
+        Durable::Renamed => Ok(()),
+    });
     if let Err(source) = written {
         let _ = fs::remove_file(temp);
         return Err(Error::Io {
@@ -127,26 +148,84 @@ pub(crate) fn sync_dir(dir: &Path) {
 /// file unless `mode` forces one. The temporary file is 0600 until it has
 /// replaced the target; a symlink is written through to its target.
 pub fn atomic_write(path: &Path, contents: &[u8], mode: Option<u32>) -> Result<()> {
-    let _lock = DirLock::for_file(path)?;
-    let target = write_target(path)?;
-    // A symlink written through: its target's directory is locked too.
-    let _target_lock = if target != path {
-        Some(DirLock::for_file(&target)?)
-    } else {
-        None
-    };
-    let dir = parent_dir(&target);
-    remove_stale_temps(&dir)?;
-    if target != path {
-        remove_stale_temps(&parent_dir(path))?;
+    replace_file(path, contents, mode, Durable::Synced)
+}
+
+/// [`atomic_write`], with the fsyncs only when `durable` asks for them.
+pub fn replace_file(
+    path: &Path,
+    contents: &[u8],
+    mode: Option<u32>,
+    durable: Durable,
+) -> Result<()> {
+    StagedFile::new(path, contents, mode, durable)?.commit()
+}
+
+/// A replacement of one file, written to its temporary file and waiting
+/// for [`commit`](Self::commit) (the rename), with the directory locked
+/// until then. Dropped uncommitted, the temporary file is removed and the
+/// target is untouched.
+pub struct StagedFile {
+    _locks: (DirLock, Option<DirLock>),
+    file: File,
+    temp: PathBuf,
+    target: PathBuf,
+    shown: PathBuf,
+    mode: u32,
+    durable: Durable,
+    done: bool,
+}
+
+impl StagedFile {
+    /// Locks `path`'s directory and writes `contents` to a temporary file
+    /// beside it (beside a symlink's target: written through).
+    pub fn new(path: &Path, contents: &[u8], mode: Option<u32>, durable: Durable) -> Result<Self> {
+        let lock = DirLock::for_file(path)?;
+        let target = write_target(path)?;
+        // A symlink written through: its target's directory is locked too.
+        let target_lock = if target != path {
+            Some(DirLock::for_file(&target)?)
+        } else {
+            None
+        };
+        let dir = parent_dir(&target);
+        remove_stale_temps(&dir)?;
+        if target != path {
+            remove_stale_temps(&parent_dir(path))?;
+        }
+        let mode = final_mode(&target, mode);
+        let temp = dir.join(temp_name());
+        let file = write_temp_with(&temp, contents, path, durable)?;
+        Ok(Self {
+            _locks: (lock, target_lock),
+            file,
+            temp,
+            target,
+            shown: path.to_path_buf(),
+            mode,
+            durable,
+            done: false,
+        })
     }
-    let mode = final_mode(&target, mode);
-    let temp = dir.join(temp_name());
-    let file = write_temp(&temp, contents, path)?;
-    if let Err(e) = install(&file, &temp, &target, mode, path) {
-        let _ = fs::remove_file(&temp);
-        return Err(e);
+
+    /// Renames the temporary file over the target.
+    pub fn commit(mut self) -> Result<()> {
+        if self.durable == Durable::Renamed {
+            let _ = fs::remove_file(&self.target);
+        }
+        install(&self.file, &self.temp, &self.target, self.mode, &self.shown)?;
+        self.done = true;
+        if self.durable == Durable::Synced {
+            sync_dir(&parent_dir(&self.target));
+        }
+        Ok(())
     }
-    sync_dir(&dir);
-    Ok(())
+}
+
+impl Drop for StagedFile {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = fs::remove_file(&self.temp);
+        }
+    }
 }

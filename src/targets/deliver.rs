@@ -6,13 +6,16 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use super::config::TargetConfig;
 use super::config::{DotenvFormat, Kind};
-use super::ledger::Ledger;
+use super::ledger;
+use super::load;
 use super::load::Loaded;
-use super::platform::{self, Tool};
+use super::platform::{self, Started, Tool};
 use super::{compose, fly, github, k8s, Encoded, Refused};
 use crate::error::{Error, Result};
 use crate::fsutil::{self, io_err, PRIVATE_MODE};
+use crate::workspace::Workspace;
 
 /// A target's platform form.
 enum Form {
@@ -54,9 +57,14 @@ fn refused(target: &str, r: Refused) -> Error {
     }
 }
 
-/// flyctl's version, from `flyctl version`; `None` with no flyctl (then
-/// only a dry run may go on, encoding for the newest flyctl modelled).
-fn fly_version(t: &Loaded, notes: &mut Vec<String>, need: bool) -> Result<fly::FlyVersion> {
+/// flyctl's version, from `flyctl version` (remembered per flyctl binary);
+/// with no flyctl, only a dry run goes on, for the newest flyctl modelled.
+fn fly_version(
+    root: &Path,
+    t: &Loaded,
+    notes: &mut Vec<String>,
+    need: bool,
+) -> Result<fly::FlyVersion> {
     let program = match Tool::Flyctl.find() {
         Some(p) => p,
         None if !need => {
@@ -69,7 +77,7 @@ fn fly_version(t: &Loaded, notes: &mut Vec<String>, need: bool) -> Result<fly::F
         }
         None => return Err(Tool::Flyctl.require(&t.target).unwrap_err()),
     };
-    let out = platform::output(&t.target, &program, &["version".into()])?;
+    let out = platform::version(root, &t.target, &program)?;
     Ok(fly::FlyVersion::parse(&out).unwrap_or_else(|| {
         notes.push(
             "`flyctl version` printed no version envsafe reads: values are sent only in \
@@ -81,12 +89,12 @@ fn fly_version(t: &Loaded, notes: &mut Vec<String>, need: bool) -> Result<fly::F
 }
 
 /// Encodes `t` for its platform, every value checked.
-fn encode(t: &Loaded, notes: &mut Vec<String>, need_cli: bool) -> Result<Form> {
+fn encode(root: &Path, t: &Loaded, notes: &mut Vec<String>, need_cli: bool) -> Result<Form> {
     let pairs = t.pairs();
     let c = &t.config;
     let form = match c.kind {
         Kind::Fly => {
-            let version = fly_version(t, notes, need_cli)?;
+            let version = fly_version(root, t, notes, need_cli)?;
             Form::Text(fly::encode(&pairs, version).map_err(|r| refused(&t.target, r))?)
         }
         Kind::Dotenv => {
@@ -131,15 +139,19 @@ fn delivered(t: &Loaded, to: String, dry_run: bool, notes: Vec<String>) -> Deliv
     }
 }
 
-/// Records in the ledger that `t`'s entries are now on the target.
-fn record(root: &Path, t: &Loaded) -> Result<()> {
-    let mut ledger = Ledger::read(root, &t.target)?;
+/// `t`'s next ledger: its entries, as delivered.
+fn next_ledger(root: &Path, t: &Loaded) -> Result<ledger::Next> {
     let sent: Vec<_> = t
         .entries
         .iter()
         .map(|e| (e.name.as_str(), e.source.as_str(), &e.value))
         .collect();
-    ledger.record(root, &t.config.env, &sent)
+    ledger::Next::new(root, &t.target, &t.config.env, &sent)
+}
+
+/// Records in the ledger that `t`'s entries are now on the target.
+fn record(root: &Path, t: &Loaded) -> Result<()> {
+    next_ledger(root, t)?.commit()
 }
 
 /// A note when `path`, inside a git repository, is not git-ignored: it
@@ -237,7 +249,7 @@ pub fn export(root: &Path, t: &Loaded, to_stdout: bool) -> Result<Exported> {
             help: format!("write its directory with `envsafe export {}`", t.target),
         });
     }
-    let form = encode(t, &mut notes, false)?;
+    let form = encode(root, t, &mut notes, false)?;
     let writes = matches!(c.kind, Kind::Dotenv | Kind::ComposeSecrets)
         || (matches!(c.kind, Kind::K8s | Kind::Json) && c.path.is_some());
     if to_stdout || !writes {
@@ -251,19 +263,20 @@ pub fn export(root: &Path, t: &Loaded, to_stdout: bool) -> Result<Exported> {
     Ok(Exported::Written(delivered(t, to, false, notes)))
 }
 
-/// `push TARGET`: sends the values (or, `dry_run`, checks them and says
-/// what would be sent), then records them in the ledger.
-pub fn push(
-    root: &Path,
-    t: &Loaded,
-    dry_run: bool,
-    output: platform::Output<'_>,
-) -> Result<Delivered> {
-    t.ready()?;
-    let c = &t.config;
-    let mut notes = Vec::new();
-    let form = encode(t, &mut notes, !dry_run)?;
-    let (tool, args): (Option<Tool>, Vec<String>) = match c.kind {
+/// A target encoded and checked, ready to go.
+struct Prepared<'a> {
+    t: &'a Loaded,
+    form: Form,
+    /// The platform CLI and its arguments (`None`: a file target).
+    cli: Option<(Tool, Vec<String>)>,
+    /// Where it goes, for the report.
+    to: String,
+    notes: Vec<String>,
+}
+
+/// The CLI and arguments that deliver target `name` (no values among them).
+fn command_line(name: &str, c: &TargetConfig) -> Result<Option<(Tool, Vec<String>)>> {
+    Ok(match c.kind {
         Kind::Fly => {
             let mut args = vec![
                 "secrets".into(),
@@ -274,7 +287,7 @@ pub fn push(
             if c.stage == Some(true) {
                 args.push("--stage".into());
             }
-            (Some(Tool::Flyctl), args)
+            Some((Tool::Flyctl, args))
         }
         Kind::Github => {
             let mut args = vec!["secret".into(), "set".into(), "NAME".into()];
@@ -284,82 +297,152 @@ pub fn push(
             if let Some(env) = &c.environment {
                 args.extend(["--env".into(), env.clone()]);
             }
-            (Some(Tool::Gh), args)
+            Some((Tool::Gh, args))
         }
-        Kind::K8s => (
-            Some(Tool::Kubectl),
-            vec!["apply".into(), "-f".into(), "-".into()],
-        ),
+        Kind::K8s => Some((Tool::Kubectl, vec!["apply".into(), "-f".into(), "-".into()])),
         Kind::Json if c.path.is_none() => {
             return Err(Error::Usage {
-                message: format!(
-                    "target `{}` has no `path`: there is nowhere to push",
-                    t.target
-                ),
-                help: format!(
-                    "print it with `envsafe export {}`, or give the target a `path`",
-                    t.target
-                ),
+                message: format!("target `{name}` has no `path`: there is nowhere to push"),
+                help: format!("print it with `envsafe export {name}`, or give the target a `path`"),
             })
         }
-        Kind::Dotenv | Kind::ComposeSecrets | Kind::Json => (None, Vec::new()),
-    };
-    let Some(tool) = tool else {
-        let to = c
+        Kind::Dotenv | Kind::ComposeSecrets | Kind::Json => None,
+    })
+}
+
+fn prepare<'a>(root: &Path, t: &'a Loaded, dry_run: bool) -> Result<Prepared<'a>> {
+    t.ready()?;
+    let cli = command_line(&t.target, &t.config)?;
+    let mut notes = Vec::new();
+    let form = encode(root, t, &mut notes, !dry_run)?;
+    let c = &t.config;
+    let to = match &cli {
+        Some((tool, args)) => format!("{} {}", tool.name(), args.join(" ")),
+        None => c
             .path
             .as_deref()
             .or(c.dir.as_deref())
             .map(|p| root.join(p).display().to_string())
-            .unwrap_or_default();
-        if dry_run {
-            return Ok(delivered(t, to, true, notes));
-        }
-        let to = write_files(root, t, &form, &mut notes)?;
-        record(root, t)?;
-        return Ok(delivered(t, to, false, notes));
+            .unwrap_or_default(),
     };
-    let to = format!("{} {}", tool.name(), args.join(" "));
-    if dry_run {
-        return Ok(delivered(t, to, true, notes));
-    }
-    let program = tool.require(&t.target)?;
-    let mut args: Vec<OsString> = args.into_iter().map(OsString::from).collect();
-    match form {
-        Form::Text(text) => platform::send(&t.target, &program, &args, text.as_bytes(), output)?,
-        Form::PerName => {
-            for e in &t.entries {
-                args[2] = e.name.clone().into();
-                platform::send(
-                    &t.target,
-                    &program,
-                    &args,
-                    e.value.expose().as_bytes(),
-                    output,
-                )?;
+    Ok(Prepared {
+        t,
+        form,
+        cli,
+        to,
+        notes,
+    })
+}
+
+/// Sends (or writes) a prepared target, then records it in the ledger.
+/// `started`: its CLI, already running (one text on stdin).
+fn deliver(
+    root: &Path,
+    p: Prepared<'_>,
+    started: Option<Started>,
+    output: platform::Output<'_>,
+) -> Result<Delivered> {
+    let Prepared {
+        t,
+        form,
+        cli,
+        mut to,
+        mut notes,
+    } = p;
+    let ledger = next_ledger(root, t)?;
+    match cli {
+        None => to = write_files(root, t, &form, &mut notes)?,
+        Some((tool, args)) => {
+            let program = tool.require(&t.target)?;
+            let mut args: Vec<OsString> = args.into_iter().map(OsString::from).collect();
+            match form {
+                Form::Text(text) => match started {
+                    Some(cli) => cli.finish(text.as_bytes())?,
+                    None => platform::send(&t.target, &program, &args, text.as_bytes(), output)?,
+                },
+                Form::PerName => {
+                    for e in &t.entries {
+                        args[2] = e.name.clone().into();
+                        let value = e.value.expose().as_bytes();
+                        platform::send(&t.target, &program, &args, value, output)?;
+                    }
+                }
             }
         }
     }
-    record(root, t)?;
+    ledger.commit()?;
     Ok(delivered(t, to, false, notes))
 }
 
-/// `push T1 T2…`: every target checked and encoded first (a dry run of
-/// each), then sent in order; a refusal anywhere sends nothing.
+/// What `push` did: nothing, because a target's variables are missing or
+/// invalid (their findings), or the deliveries.
+#[derive(Debug)]
+pub enum PushOutcome {
+    Invalid(Vec<Loaded>),
+    Done(Vec<Delivered>),
+}
+
+/// The CLI of target `name`, started now when it takes one text on stdin
+/// (flyctl, kubectl): its start-up then overlaps decrypting and encoding,
+/// as a shell pipeline's would. It is killed if anything fails before the
+/// values are ready (`Started`).
+fn start_early(
+    ws: &Workspace,
+    name: &str,
+    output: platform::Output<'_>,
+) -> Result<Option<Started>> {
+    let c = load::config(ws, name)?;
+    let Some((tool, args)) = command_line(name, c)? else {
+        return Ok(None);
+    };
+    if tool == Tool::Gh {
+        return Ok(None); // one process per secret, each started with its value
+    }
+    let Some(program) = tool.find() else {
+        return Ok(None); // reported when it is needed
+    };
+    let args: Vec<OsString> = args.into_iter().map(OsString::from).collect();
+    Started::start(name, &program, &args, output).map(Some)
+}
+
+/// `push T1 T2…`: every target loaded, checked and encoded first, then sent
+/// in order (a refusal anywhere sends nothing); `dry_run` stops after the
+/// checks and says what would be sent.
 pub fn push_all(
-    root: &Path,
-    targets: &[Loaded],
+    ws: &Workspace,
+    names: &[String],
     dry_run: bool,
     output: platform::Output<'_>,
-) -> Result<Vec<Delivered>> {
-    let checked = targets
+) -> Result<PushOutcome> {
+    let root = &ws.project.root;
+    let mut names: Vec<String> = names.to_vec();
+    names.dedup();
+    let mut started: Vec<Option<Started>> = Vec::new();
+    if !dry_run {
+        for name in &names {
+            started.push(start_early(ws, name, output)?);
+        }
+    }
+    let targets = load::load_all(ws, &names, load::Purpose::Send)?;
+    if targets.iter().any(|t| !t.findings.is_empty()) {
+        return Ok(PushOutcome::Invalid(targets));
+    }
+    let prepared = targets
         .iter()
-        .map(|t| push(root, t, true, output))
+        .map(|t| prepare(root, t, dry_run))
         .collect::<Result<Vec<_>>>()?;
     if dry_run {
-        return Ok(checked);
+        return Ok(PushOutcome::Done(
+            prepared
+                .into_iter()
+                .map(|p| delivered(p.t, p.to, true, p.notes))
+                .collect(),
+        ));
     }
-    targets
-        .iter()
-        .map(|t| push(root, t, false, output))
-        .collect()
+    started.resize_with(prepared.len(), || None);
+    let mut done = Vec::with_capacity(prepared.len());
+    for (p, cli) in prepared.into_iter().zip(started.drain(..)) {
+        done.push(deliver(root, p, cli, output)?);
+    }
+    Ok(PushOutcome::Done(done))
 }

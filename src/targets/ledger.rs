@@ -90,7 +90,9 @@ impl Ledger {
         let path = dir.join(format!("{target}.json"));
         let key = read_key(&dir.join(KEY_FILE))?;
         let file = match fsutil::read_optional(&path)? {
+            // Empty: a rename that a power cut caught before the data.
             None => File::default(),
+            Some(text) if text.trim().is_empty() => File::default(),
             Some(text) if text.len() as u64 > MAX_LEDGER => {
                 return Err(damaged(&path, "too large to be a ledger"))
             }
@@ -125,30 +127,35 @@ impl Ledger {
     pub fn same(&self, name: &str, value: &SecretValue) -> Option<bool> {
         let pushed = self.file.names.get(name)?;
         let key = self.key.as_ref()?;
-        let hash = crate::crypto::ledger_hash(key, &self.target, name, value);
+        let hash = crate::crypto::LedgerHasher::new(key, &self.target).hash(name, value);
         Some(crate::crypto::constant_time_eq(
             hash.as_bytes(),
             pushed.hash.as_bytes(),
         ))
     }
+}
 
-    /// Records that exactly `sent` (name, source, value) is now on the
-    /// target, and writes the ledger (atomically; the key is made on the
-    /// first push).
-    pub fn record(
-        &mut self,
+/// A target's next ledger, made before its values are sent (hashing and
+/// serializing overlap the platform CLI's run) and written once they were.
+pub struct Next {
+    /// The new ledger, in its temporary file (the directory locked).
+    staged: fsutil::StagedFile,
+}
+
+impl Next {
+    /// Records that exactly `sent` (name, source, value) is on `target`
+    /// now: the ledger replaced (the key is made on the first push).
+    pub fn new(
         root: &Path,
+        target: &str,
         env: &str,
         sent: &[(&str, &str, &SecretValue)],
-    ) -> Result<()> {
+    ) -> Result<Self> {
         let dir = state_dir(root);
         ensure_dir(&dir)?;
         let key_path = dir.join(KEY_FILE);
-        if self.key.is_none() {
-            self.key = read_key(&key_path)?;
-        }
-        let key = match &self.key {
-            Some(k) => k.clone(),
+        let key = match read_key(&key_path)? {
+            Some(k) => k,
             None => {
                 use base64::Engine;
                 let key = crate::crypto::new_ledger_key();
@@ -156,37 +163,71 @@ impl Ledger {
                     base64::engine::general_purpose::STANDARD.encode(&key[..]) + "\n",
                 );
                 fsutil::atomic_write(&key_path, text.as_bytes(), Some(PRIVATE_MODE))?;
-                self.key = Some(key.clone());
                 key
             }
         };
+        let hasher = crate::crypto::LedgerHasher::new(&key, target);
         let at = now();
-        self.file = File {
+        let file = File {
             version: 1,
             env: env.to_owned(),
             names: sent
                 .iter()
                 .map(|(name, source, value)| {
-                    let hash = crate::crypto::ledger_hash(&key, &self.target, name, value);
                     let pushed = Pushed {
                         source: (*source).to_owned(),
-                        hash,
+                        hash: hasher.hash(name, value),
                         at,
                     };
                     ((*name).to_owned(), pushed)
                 })
                 .collect(),
         };
-        let mut text = serde_json::to_string_pretty(&self.file).expect("ledger serializes");
+        let mut text = serde_json::to_string_pretty(&file).expect("ledger serializes");
         text.push('\n');
-        fsutil::atomic_write(&self.path, text.as_bytes(), Some(PRIVATE_MODE))
+        // Not fsync'ed: a ledger lost to a power cut only makes `diff` say
+        // "push" again (the key is: losing it would do the same to every
+        // target).
+        let staged = fsutil::StagedFile::new(
+            &dir.join(format!("{target}.json")),
+            text.as_bytes(),
+            Some(PRIVATE_MODE),
+            fsutil::Durable::Renamed,
+        )?;
+        Ok(Self { staged })
     }
+
+    /// Puts it in place (a rename).
+    pub fn commit(self) -> Result<()> {
+        self.staged.commit()
+    }
+}
+
+/// A file of local state beside the ledgers.
+pub(crate) fn state_file(root: &Path, name: &str) -> PathBuf {
+    state_dir(root).join(name)
+}
+
+/// Writes local state (`.envsafe/state/`, made if needed): 0600, renamed
+/// into place, not fsync'ed (it is rebuilt when lost).
+pub(crate) fn write_state(root: &Path, path: &Path, text: &str) -> Result<()> {
+    ensure_dir(&state_dir(root))?;
+    fsutil::replace_file(
+        path,
+        text.as_bytes(),
+        Some(PRIVATE_MODE),
+        fsutil::Durable::Renamed,
+    )
 }
 
 /// Creates `.envsafe/state/` (0700) with a `.gitignore` of `*`, so nothing
 /// in it is ever committed.
 fn ensure_dir(dir: &Path) -> Result<()> {
     use std::os::unix::fs::DirBuilderExt;
+    let ignore = dir.join(".gitignore");
+    if std::fs::symlink_metadata(&ignore).is_ok() {
+        return Ok(());
+    }
     if !dir.is_dir() {
         std::fs::DirBuilder::new()
             .recursive(true)
@@ -194,8 +235,7 @@ fn ensure_dir(dir: &Path) -> Result<()> {
             .create(dir)
             .map_err(io_err(dir))?;
     }
-    let ignore = dir.join(".gitignore");
-    if fsutil::read_optional(&ignore)?.is_none() {
+    {
         fsutil::atomic_write(
             &ignore,
             b"# envsafe push ledgers: local state, never committed\n*\n",

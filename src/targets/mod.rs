@@ -20,7 +20,7 @@ use zeroize::Zeroizing;
 
 pub(crate) use config::check as check_config;
 pub use config::{DotenvFormat, Kind, TargetConfig};
-pub use deliver::{export, push, push_all, Delivered, Exported};
+pub use deliver::{export, push_all, Delivered, Exported, PushOutcome};
 pub use diff::{diff, holding, Change, Diff, Line};
 pub use ledger::{Ledger, Pushed, STATE_DIR};
 pub use load::{config, load, load_all, Entry, Loaded, Purpose};

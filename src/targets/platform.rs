@@ -105,6 +105,62 @@ fn failed(target: &str, program: &Path, args: &[OsString], why: String) -> Error
     }
 }
 
+/// A platform CLI started with its stdin open, waiting for the values.
+/// Dropped before [`finish`](Self::finish), it is killed: it never reads an
+/// end of input, so it never acts on a partial or empty one.
+pub struct Started {
+    target: String,
+    program: PathBuf,
+    args: Vec<OsString>,
+    child: Option<std::process::Child>,
+}
+
+impl Started {
+    /// Starts `program args…`; its stdout goes to `output`.
+    pub fn start(
+        target: &str,
+        program: &Path,
+        args: &[OsString],
+        output: Output<'_>,
+    ) -> Result<Self> {
+        let child = command(program, args)
+            .stdin(Stdio::piped())
+            .stdout(output())
+            .spawn()
+            .map_err(|e| failed(target, program, args, format!("could not start: {e}")))?;
+        Ok(Self {
+            target: target.to_owned(),
+            program: program.to_path_buf(),
+            args: args.to_vec(),
+            child: Some(child),
+        })
+    }
+
+    /// Gives it `input` (the values), closes its stdin and waits; fails
+    /// unless it exits 0.
+    pub fn finish(mut self, input: &[u8]) -> Result<()> {
+        let mut child = self.child.take().expect("finished once");
+        let fail = |why: String| failed(&self.target, &self.program, &self.args, why);
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let written = stdin.write_all(input);
+        drop(stdin);
+        let status = child.wait().map_err(|e| fail(format!("failed: {e}")))?;
+        if !status.success() {
+            return Err(fail(format!("failed ({status})")));
+        }
+        written.map_err(|e| fail(format!("did not read its input: {e}")))
+    }
+}
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// Runs `program args…` with `input` on its stdin (the values); its stdout
 /// goes to `output`. Fails unless it exits 0.
 pub fn send(
@@ -114,28 +170,7 @@ pub fn send(
     input: &[u8],
     output: Output<'_>,
 ) -> Result<()> {
-    let mut child = command(program, args)
-        .stdin(Stdio::piped())
-        .stdout(output())
-        .spawn()
-        .map_err(|e| failed(target, program, args, format!("could not start: {e}")))?;
-    let mut stdin = child.stdin.take().expect("stdin is piped");
-    let written = stdin.write_all(input);
-    drop(stdin);
-    let status = child
-        .wait()
-        .map_err(|e| failed(target, program, args, format!("failed: {e}")))?;
-    if !status.success() {
-        return Err(failed(target, program, args, format!("failed ({status})")));
-    }
-    written.map_err(|e| {
-        failed(
-            target,
-            program,
-            args,
-            format!("did not read its input: {e}"),
-        )
-    })
+    Started::start(target, program, args, output)?.finish(input)
 }
 
 /// Runs `program args…` (no values involved) and returns its stdout.
@@ -177,4 +212,50 @@ pub fn names_in_list(target: &str, json: &str) -> Result<Vec<String>> {
         .filter_map(|i| i.get("Name").or_else(|| i.get("name")))
         .filter_map(|n| n.as_str().map(str::to_owned))
         .collect())
+}
+
+/// `program version`'s first line, remembered in `.envsafe/state/` per
+/// program binary (path, size, modification time, inode): each push would
+/// otherwise start the CLI twice. Another binary asks again.
+pub fn version(root: &Path, target: &str, program: &Path) -> Result<String> {
+    use std::os::unix::fs::MetadataExt;
+    let identity = std::fs::canonicalize(program)
+        .and_then(|p| std::fs::metadata(&p).map(|m| (p, m)))
+        .map(|(p, m)| {
+            format!(
+                "{}\t{}\t{}.{}\t{}",
+                p.display(),
+                m.len(),
+                m.mtime(),
+                m.mtime_nsec(),
+                m.ino()
+            )
+        })
+        .ok();
+    let cache = super::ledger::state_file(root, "cli-versions");
+    let known = crate::fsutil::read_optional(&cache)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    if let Some(id) = &identity {
+        if let Some(line) = known
+            .lines()
+            .find_map(|l| l.strip_prefix(id.as_str())?.strip_prefix('\t'))
+        {
+            return Ok(line.to_owned());
+        }
+    }
+    let out = output(target, program, &["version".into()])?;
+    let first = out.lines().next().unwrap_or_default().trim().to_owned();
+    if let Some(id) = identity.filter(|_| !first.contains('\t')) {
+        let mut text: String = known
+            .lines()
+            .filter(|l| !l.starts_with(&format!("{}\t", id.split('\t').next().unwrap_or(""))))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        text.push_str(&format!("{id}\t{first}\n"));
+        // Only a cache: a failure to write it costs the next push a start.
+        let _ = super::ledger::write_state(root, &cache, &text);
+    }
+    Ok(first)
 }

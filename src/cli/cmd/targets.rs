@@ -1,7 +1,7 @@
 //! `envsafe export`, `push`, `diff` and `check --target`: deploy targets
 //! ([targets.NAME]), each a library call rendered here.
 
-use envsafe::targets::{self, Change, Delivered, Exported, Loaded, Purpose};
+use envsafe::targets::{self, Change, Delivered, Exported, Loaded, Purpose, PushOutcome};
 
 use crate::cli::report::{self, Failure, Layout};
 use crate::cli::{CmdResult, Ctx};
@@ -59,16 +59,13 @@ fn render_delivered(ctx: &Ctx, done: &[Delivered]) {
 }
 
 pub fn push(ctx: &Ctx, names: &[String], dry_run: bool) -> CmdResult {
-    let loaded = targets::load_all(ctx, names, Purpose::Send)?;
-    refuse_findings(ctx, &loaded)?;
-    let done = targets::push_all(
-        &ctx.project.root,
-        &loaded,
-        dry_run,
-        &crate::cli::ui::child_output,
-    )?;
-    render_delivered(ctx, &done);
-    Ok(())
+    match targets::push_all(ctx, names, dry_run, &crate::cli::ui::child_output)? {
+        PushOutcome::Invalid(loaded) => refuse_findings(ctx, &loaded),
+        PushOutcome::Done(done) => {
+            render_delivered(ctx, &done);
+            Ok(())
+        }
+    }
 }
 
 pub fn export(ctx: &Ctx, name: &str, to_stdout: bool) -> CmdResult {
