@@ -361,10 +361,21 @@ fn deliver(
                     None => platform::send(&t.target, &program, &args, text.as_bytes(), output)?,
                 },
                 Form::PerName => {
-                    for e in &t.entries {
+                    for (i, e) in t.entries.iter().enumerate() {
                         args[2] = e.name.clone().into();
                         let value = e.value.expose().as_bytes();
-                        platform::send(&t.target, &program, &args, value, output)?;
+                        if let Err(err) = platform::send(&t.target, &program, &args, value, output)
+                        {
+                            // The ones before it are set: the ledger says
+                            // so, and `diff` lists the rest as to push.
+                            drop(ledger);
+                            let sent: Vec<_> = t.entries[..i]
+                                .iter()
+                                .map(|e| (e.name.as_str(), e.source.as_str(), &e.value))
+                                .collect();
+                            ledger::Next::new(root, &t.target, &t.config.env, &sent)?.commit()?;
+                            return Err(err);
+                        }
                     }
                 }
             }

@@ -556,3 +556,43 @@ fn file_targets_never_write_over_envsafes_own_files_or_outside_the_project() {
     );
     failure(&mut p.envsafe(&["export", "t"]), 2);
 }
+
+#[test]
+fn compose_raw_format_refuses_what_it_cannot_hold_and_json_shows_names_only() {
+    let extra = "
+[targets.raw]
+kind = \"dotenv\"
+env = \"production\"
+path = \"deploy/raw.env\"
+format = \"raw\"
+vars = [\"PASSWORD\", \"CERT\"]
+
+[targets.fly]
+kind = \"fly\"
+app = \"a\"
+env = \"production\"
+vars = [\"PASSWORD\", \"CERT\"]
+";
+    let p = project(NASTY, extra);
+    let err = failure(&mut p.envsafe(&["export", "raw"]), 3);
+    assert!(
+        err.contains("`CERT` refused") && err.contains("newline"),
+        "{err}"
+    );
+    assert!(!err.contains("MIIB"), "{err}");
+    assert!(!p.file("deploy/raw.env").exists());
+    // Machine-readable output: names, never values.
+    let secrets: Vec<&str> = NASTY.iter().map(|(_, v)| *v).collect();
+    for args in [
+        vec!["--json", "push", "--dry-run", "fly"],
+        vec!["--json", "diff", "fly", "--local"],
+        vec!["--json", "push", "--check", "fly"],
+        vec!["--json", "check", "--target", "fly"],
+    ] {
+        let out = fly_push(&p, &args).output().unwrap();
+        crate::support::assert_no_secret(&out, &secrets);
+        let json: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stdout)));
+        assert!(json.is_object(), "{args:?}");
+    }
+}

@@ -18,6 +18,10 @@ fn refuse_findings(ctx: &Ctx, loaded: &[Loaded]) -> CmdResult {
 }
 
 fn render_delivered(ctx: &Ctx, done: &[Delivered]) {
+    if ctx.ui.json {
+        render_delivered_json(ctx, done);
+        return;
+    }
     for d in done {
         for n in &d.notes {
             ctx.ui.warn(n);
@@ -43,19 +47,24 @@ fn render_delivered(ctx: &Ctx, done: &[Delivered]) {
             }
         }
     }
-    if ctx.ui.json {
-        let json: Vec<_> = done
-            .iter()
-            .map(|d| {
-                serde_json::json!({
-                    "target": d.target, "kind": d.kind.as_str(), "to": d.to,
-                    "dry_run": d.dry_run, "notes": d.notes,
-                    "names": d.names.iter().map(|(n, s)| serde_json::json!({"name": n, "source": s})).collect::<Vec<_>>(),
-                })
+}
+
+fn render_delivered_json(ctx: &Ctx, done: &[Delivered]) {
+    let json: Vec<_> = done
+        .iter()
+        .map(|d| {
+            let names: Vec<_> = d
+                .names
+                .iter()
+                .map(|(n, s)| serde_json::json!({ "name": n, "source": s }))
+                .collect();
+            serde_json::json!({
+                "target": d.target, "kind": d.kind.as_str(), "to": d.to,
+                "dry_run": d.dry_run, "notes": d.notes, "names": names,
             })
-            .collect();
-        ctx.ui.json(&serde_json::json!({ "targets": json }));
-    }
+        })
+        .collect();
+    ctx.ui.json(&serde_json::json!({ "targets": json }));
 }
 
 pub fn push(ctx: &Ctx, names: &[String], dry_run: bool) -> CmdResult {
