@@ -86,6 +86,49 @@ description = "payment provider key"
 """
 add("config_load", config + tour)
 add("config_load", config + tour + b"\0pk_test_0000000000000000000000000000")
+# Deploy targets (DESIGN §7): every kind and its keys.
+targets = b"""
+[targets.fly-server]
+kind = "fly"
+app = "moltnet"
+stage = true
+env = "production"
+vars = ["PAYMENT_KEY", "ORY_API_KEY"]
+map = { ORY_API_KEY = "PAYMENT_KEY" }
+
+[targets.legacy]
+kind = "dotenv"
+env = "production"
+path = "deploy/app.env"
+format = "raw"
+vars = ["PAYMENT_KEY"]
+
+[targets.files]
+kind = "compose-secrets"
+env = "production"
+dir = "secrets"
+vars = ["PAYMENT_KEY"]
+
+[targets.kube]
+kind = "k8s"
+env = "production"
+namespace = "prod"
+name = "app"
+vars = ["PAYMENT_KEY"]
+
+[targets.gh]
+kind = "github"
+env = "production"
+repo = "o/r"
+environment = "prod"
+vars = ["PAYMENT_KEY"]
+
+[targets.out]
+kind = "json"
+env = "production"
+vars = ["PAYMENT_KEY"]
+"""
+add("config_load", config + tour + targets)
 
 for f in sorted(pathlib.Path("tests/vectors").glob("*.json")):
     v = json.loads(f.read_text())

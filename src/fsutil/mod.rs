@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 pub use lock::{lock_dirs, DirLock};
-pub use replace::{atomic_write, replace_file, Durable, StagedFile, TEMP_PREFIX};
+pub use replace::{atomic_write, Durable, StagedFile, TEMP_PREFIX};
 pub(crate) use replace::{
     final_mode, install, remove_stale_temps, sync_dir, temp_name, write_target, write_temp,
 };

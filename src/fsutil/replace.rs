@@ -148,17 +148,7 @@ pub(crate) fn sync_dir(dir: &Path) {
 /// file unless `mode` forces one. The temporary file is 0600 until it has
 /// replaced the target; a symlink is written through to its target.
 pub fn atomic_write(path: &Path, contents: &[u8], mode: Option<u32>) -> Result<()> {
-    replace_file(path, contents, mode, Durable::Synced)
-}
-
-/// [`atomic_write`], with the fsyncs only when `durable` asks for them.
-pub fn replace_file(
-    path: &Path,
-    contents: &[u8],
-    mode: Option<u32>,
-    durable: Durable,
-) -> Result<()> {
-    StagedFile::new(path, contents, mode, durable)?.commit()
+    StagedFile::new(path, contents, mode, Durable::Synced)?.commit()
 }
 
 /// A replacement of one file, written to its temporary file and waiting

@@ -73,6 +73,10 @@ pub struct Options<'a> {
     /// File values win over process variables (`run --override`; the
     /// hook, which checks what is staged).
     pub override_process: bool,
+    /// The process environment is a source at all: of values and of
+    /// `${…}` (not for deploy targets: what is committed is what is
+    /// deployed, whatever the deployer's shell holds).
+    pub process: bool,
     /// Failing closed: a header naming another environment is an error.
     pub strict_env: bool,
     /// Check the values against the schema (findings).
@@ -100,6 +104,7 @@ impl<'a> Options<'a> {
             keys: Some(keys),
             mode: Mode::FailClosed,
             override_process,
+            process: true,
             strict_env,
             validate,
             presence: validate,
@@ -115,6 +120,7 @@ impl<'a> Options<'a> {
             keys: Some(keys),
             mode: Mode::Report { keys_required },
             override_process: false,
+            process: true,
             strict_env: false,
             validate: true,
             presence: true,
@@ -132,6 +138,7 @@ impl<'a> Options<'a> {
                 keys_required: false,
             },
             override_process: true,
+            process: true,
             strict_env: false,
             validate: true,
             presence,

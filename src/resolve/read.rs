@@ -233,7 +233,9 @@ impl<'a> Reader<'a> {
                 .map(|v| v.expose().to_owned())
         };
         let lookup = |name: &str| -> Option<String> {
-            if self.opts.override_process {
+            if !self.opts.process {
+                file_value(name)
+            } else if self.opts.override_process {
                 file_value(name).or_else(|| process_var(name))
             } else {
                 process_var(name).or_else(|| file_value(name))
@@ -286,7 +288,7 @@ impl<'a> Reader<'a> {
     /// The process's value of `name`, where it wins (unless
     /// `override_process`).
     pub(crate) fn process_value(&mut self, name: &str) -> Result<Option<SecretValue>> {
-        if self.opts.override_process {
+        if self.opts.override_process || !self.opts.process {
             return Ok(None);
         }
         match std::env::var_os(name) {
@@ -334,7 +336,7 @@ impl<'a> Reader<'a> {
     /// Names the process sets to another value than the files (for `get`:
     /// plain `run` would pass the process's).
     pub(crate) fn note_shadowed(&mut self) {
-        if !self.opts.override_process {
+        if !self.opts.override_process || !self.opts.process {
             return;
         }
         for (i, raw) in self.process_overlap() {

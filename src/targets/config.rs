@@ -94,6 +94,8 @@ pub struct TargetConfig {
     pub namespace: Option<String>,
     /// k8s: the Secret's name (default: the target's name).
     pub name: Option<String>,
+    /// k8s: the kubeconfig context `push` uses (default: the current one).
+    pub context: Option<String>,
     /// github: `OWNER/REPO` (default: the repository gh sees here).
     pub repo: Option<String>,
     /// github: a deployment environment's secrets instead of the
@@ -114,15 +116,35 @@ impl TargetConfig {
         })
     }
 
+    /// Where target `name` delivers, in words: a ledger of another
+    /// destination says nothing about this one.
+    pub fn destination(&self, name: &str) -> String {
+        let or = |v: &Option<String>| v.clone().unwrap_or_default();
+        match self.kind {
+            Kind::Fly => format!("fly app={}", or(&self.app)),
+            Kind::Github => format!(
+                "github repo={} environment={}",
+                or(&self.repo),
+                or(&self.environment)
+            ),
+            Kind::K8s if self.path.is_none() => format!(
+                "k8s context={} namespace={} secret={}",
+                or(&self.context),
+                or(&self.namespace),
+                self.name.clone().unwrap_or_else(|| name.to_owned())
+            ),
+            Kind::ComposeSecrets => format!("dir {}", or(&self.dir)),
+            _ => format!("file {}", or(&self.path)),
+        }
+    }
+
     /// The source variable behind each name, in order (no duplicates).
     pub fn sources(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = Vec::with_capacity(self.vars.len());
-        for (_, s) in self.entries() {
-            if !out.contains(&s) {
-                out.push(s);
-            }
-        }
-        out
+        let mut seen = std::collections::HashSet::with_capacity(self.vars.len());
+        self.entries()
+            .map(|(_, s)| s)
+            .filter(|s| seen.insert(*s))
+            .collect()
     }
 }
 
@@ -132,11 +154,17 @@ fn allowed(kind: Kind) -> &'static [&'static str] {
         Kind::Fly => &["app", "stage"],
         Kind::Dotenv => &["path", "format"],
         Kind::ComposeSecrets => &["dir"],
-        Kind::K8s => &["path", "namespace", "name"],
+        Kind::K8s => &["path", "namespace", "name", "context"],
         Kind::Github => &["repo", "environment"],
         Kind::Json => &["path"],
     }
 }
+
+/// More targets, or more variables in one, than any project has: a config
+/// that big is hostile (every check below must stay linear, and every
+/// command, the hook included, loads the config).
+const MAX_TARGETS: usize = 1_000;
+const MAX_TARGET_VARS: usize = 10_000;
 
 /// Checks every target against its kind's rules and the schema, at the
 /// line of the offending key.
@@ -146,6 +174,15 @@ pub(crate) fn check(
     path: &Path,
     text: &str,
 ) -> Result<()> {
+    if targets.len() > MAX_TARGETS {
+        let offset = key_offset(text, &["targets"]);
+        return Err(error_at(
+            path,
+            text,
+            offset,
+            format!("more than {MAX_TARGETS} targets"),
+        ));
+    }
     for (name, t) in targets {
         let at = |key: &[&str]| {
             let mut keys = vec!["targets", name.as_str()];
@@ -164,6 +201,7 @@ pub(crate) fn check(
             ("format", t.format.is_some()),
             ("namespace", t.namespace.is_some()),
             ("name", t.name.is_some()),
+            ("context", t.context.is_some()),
             ("repo", t.repo.is_some()),
             ("environment", t.environment.is_some()),
         ];
@@ -214,6 +252,7 @@ pub(crate) fn check(
             ("environment", &t.environment),
             ("namespace", &t.namespace),
             ("name", &t.name),
+            ("context", &t.context),
         ] {
             if let Some(v) = value {
                 if let Err(why) = names::argument(v) {
@@ -227,7 +266,13 @@ pub(crate) fn check(
                 format!("targets.{name}.vars is empty: list the names to send"),
             );
         }
-        let mut seen: Vec<String> = Vec::new();
+        if t.vars.len() > MAX_TARGET_VARS {
+            return fail(
+                at(&["vars"]),
+                format!("targets.{name}.vars lists more than {MAX_TARGET_VARS} names"),
+            );
+        }
+        let mut seen = std::collections::HashSet::with_capacity(t.vars.len());
         for v in &t.vars {
             let n = v.get_ref();
             if let Err(why) = names::on_target(t.kind, n) {
@@ -239,16 +284,17 @@ pub(crate) fn check(
             } else {
                 n.clone()
             };
-            if seen.contains(&key) {
+            if !seen.insert(key) {
                 return fail(
                     v.span().start,
                     format!("targets.{name}.vars: `{n}` is listed twice"),
                 );
             }
-            seen.push(key);
         }
+        let listed: std::collections::HashSet<&str> =
+            t.vars.iter().map(|v| v.get_ref().as_str()).collect();
         for (target_name, source) in &t.map {
-            if !t.vars.iter().any(|v| v.get_ref() == target_name) {
+            if !listed.contains(target_name.as_str()) {
                 return fail(
                     at(&["map", target_name]),
                     format!("targets.{name}.map: `{target_name}` is not in vars"),

@@ -1,20 +1,20 @@
 //! `export` and `push`: a loaded target encoded in its platform's form
-//! (each encoder parses its output back first), then written (`dotenv`,
-//! `compose-secrets`, `json`/`k8s` with a `path`: 0600, atomically) or sent
-//! on a platform CLI's stdin. What was delivered goes to the push ledger.
+//! (each encoder parses its output back first), then written (`files.rs`)
+//! or sent on a platform CLI's stdin (`commands.rs`); names pushed before
+//! and dropped from the target since are removed; the push ledger records
+//! what is there now.
 
+use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use super::config::TargetConfig;
+use super::commands::{self, Cli};
 use super::config::{DotenvFormat, Kind};
-use super::ledger;
-use super::load;
-use super::load::Loaded;
-use super::platform::{self, Started, Tool};
-use super::{compose, fly, github, k8s, Encoded, Refused};
+use super::ledger::{self, Ledger, Pushed};
+use super::load::{self, Loaded};
+use super::platform::{self, Asked, Started, Tool};
+use super::{compose, files, fly, github, k8s, Encoded, Refused};
 use crate::error::{Error, Result};
-use crate::fsutil::{self, io_err, PRIVATE_MODE};
 use crate::workspace::Workspace;
 
 /// A target's platform form.
@@ -32,6 +32,9 @@ pub struct Delivered {
     pub kind: Kind,
     /// (name on the target, source variable), in order.
     pub names: Vec<(String, String)>,
+    /// Names pushed before and no longer in the target: removed (or, with
+    /// `dry_run`, to be removed).
+    pub removed: Vec<String>,
     /// Where: the command line run (no values), or the file or directory.
     pub to: String,
     /// Nothing was sent (`--dry-run`).
@@ -43,8 +46,8 @@ pub struct Delivered {
 /// What `export` produced.
 #[derive(Debug)]
 pub enum Exported {
-    /// The form, to print.
-    Text(Encoded),
+    /// The form, to print, and what to say about it.
+    Text(Encoded, Vec<String>),
     /// Written to the target's path or directory (recorded in the ledger).
     Written(Delivered),
 }
@@ -57,27 +60,30 @@ fn refused(target: &str, r: Refused) -> Error {
     }
 }
 
-/// flyctl's version, from `flyctl version` (remembered per flyctl binary);
-/// with no flyctl, only a dry run goes on, for the newest flyctl modelled.
+/// flyctl's version: the answer of a `flyctl version` started early, or
+/// asked now; with no flyctl, only a dry run or an export goes on, for the
+/// newest flyctl modelled (and says so).
 fn fly_version(
-    root: &Path,
     t: &Loaded,
+    asked: Option<Asked>,
     notes: &mut Vec<String>,
     need: bool,
 ) -> Result<fly::FlyVersion> {
-    let program = match Tool::Flyctl.find() {
-        Some(p) => p,
-        None if !need => {
-            let newest = fly::FlyVersion::SINGLE_QUOTES;
-            notes.push(format!(
-                "no flyctl found: checked for flyctl v{}.{}.{} or later",
-                newest.major, newest.minor, newest.patch
-            ));
-            return Ok(newest);
-        }
-        None => return Err(Tool::Flyctl.require(&t.target).unwrap_err()),
+    let out = match asked {
+        Some(a) => a.answer()?,
+        None => match Tool::Flyctl.find() {
+            Some(program) => platform::output(&t.target, &program, &["version".into()])?,
+            None if !need => {
+                let newest = fly::FlyVersion::SINGLE_QUOTES;
+                notes.push(format!(
+                    "no flyctl found: encoded for flyctl {newest} or later (an older one may \
+                     misread it)"
+                ));
+                return Ok(newest);
+            }
+            None => return Err(Tool::Flyctl.require(&t.target).unwrap_err()),
+        },
     };
-    let out = platform::version(root, &t.target, &program)?;
     Ok(fly::FlyVersion::parse(&out).unwrap_or_else(|| {
         notes.push(
             "`flyctl version` printed no version envsafe reads: values are sent only in \
@@ -89,140 +95,85 @@ fn fly_version(
 }
 
 /// Encodes `t` for its platform, every value checked.
-fn encode(root: &Path, t: &Loaded, notes: &mut Vec<String>, need_cli: bool) -> Result<Form> {
+fn encode(t: &Loaded, asked: Option<Asked>, notes: &mut Vec<String>, need: bool) -> Result<Form> {
     let pairs = t.pairs();
     let c = &t.config;
-    let form = match c.kind {
+    let refuse = |r| refused(&t.target, r);
+    Ok(match c.kind {
         Kind::Fly => {
-            let version = fly_version(root, t, notes, need_cli)?;
-            Form::Text(fly::encode(&pairs, version).map_err(|r| refused(&t.target, r))?)
+            let version = fly_version(t, asked, notes, need)?;
+            Form::Text(fly::encode(&pairs, version).map_err(refuse)?)
         }
         Kind::Dotenv => {
             let format = match c.format.unwrap_or_default() {
                 DotenvFormat::Quoted => compose::ComposeFormat::Quoted,
                 DotenvFormat::Raw => compose::ComposeFormat::Raw,
             };
-            Form::Text(compose::encode(&pairs, format).map_err(|r| refused(&t.target, r))?)
+            Form::Text(compose::encode(&pairs, format).map_err(refuse)?)
         }
         Kind::K8s => {
             let name = c.name.as_deref().unwrap_or(&t.target);
-            Form::Text(
-                k8s::encode(name, c.namespace.as_deref(), &pairs)
-                    .map_err(|r| refused(&t.target, r))?,
-            )
+            Form::Text(k8s::encode(name, c.namespace.as_deref(), &pairs).map_err(refuse)?)
         }
-        Kind::Json => Form::Text(k8s::json_object(&pairs).map_err(|r| refused(&t.target, r))?),
+        Kind::Json => Form::Text(k8s::json_object(&pairs).map_err(refuse)?),
         Kind::Github => {
-            github::check(&pairs).map_err(|r| refused(&t.target, r))?;
+            github::check(&pairs).map_err(refuse)?;
             Form::PerName
         }
         Kind::ComposeSecrets => Form::PerName,
-    };
-    Ok(form)
+    })
 }
 
-fn names(t: &Loaded) -> Vec<(String, String)> {
-    t.entries
-        .iter()
-        .map(|e| (e.name.clone(), e.source.clone()))
-        .collect()
-}
-
-fn delivered(t: &Loaded, to: String, dry_run: bool, notes: Vec<String>) -> Delivered {
-    Delivered {
-        target: t.target.clone(),
-        kind: t.config.kind,
-        names: names(t),
-        to,
-        dry_run,
-        notes,
+/// The ledger of `t` and the names it holds that `t` no longer sends.
+fn ledger_of(root: &Path, t: &Loaded, notes: &mut Vec<String>) -> Result<(Ledger, Vec<String>)> {
+    let old = Ledger::read(root, &t.target, &t.config.destination(&t.target))?;
+    if let Some(was) = old.moved_from() {
+        notes.push(format!(
+            "the target's destination changed since the last push (was: {was}): everything is \
+             sent, nothing is removed there"
+        ));
     }
+    let dropped = old
+        .names()
+        .keys()
+        .filter(|n| !t.entries.iter().any(|e| &e.name == *n))
+        .cloned()
+        .collect();
+    Ok((old, dropped))
 }
 
-/// `t`'s next ledger: its entries, as delivered.
-fn next_ledger(root: &Path, t: &Loaded) -> Result<ledger::Next> {
+/// `t`'s next ledger: its entries as delivered, and `kept` (dropped names
+/// whose removal failed).
+fn next_ledger(root: &Path, t: &Loaded, kept: &BTreeMap<String, Pushed>) -> Result<ledger::Next> {
     let sent: Vec<_> = t
         .entries
         .iter()
         .map(|e| (e.name.as_str(), e.source.as_str(), &e.value))
         .collect();
-    ledger::Next::new(root, &t.target, &t.config.env, &sent)
+    let destination = t.config.destination(&t.target);
+    ledger::Next::new(root, &t.target, &t.config.env, &destination, &sent, kept)
 }
 
-/// Records in the ledger that `t`'s entries are now on the target.
-fn record(root: &Path, t: &Loaded) -> Result<()> {
-    next_ledger(root, t)?.commit()
-}
-
-/// A note when `path`, inside a git repository, is not git-ignored: it
-/// holds plaintext values.
-fn unignored(root: &Path, path: &Path, notes: &mut Vec<String>) {
-    let root = if root.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        root
-    };
-    let Ok(repo) = git2::Repository::discover(root) else {
-        return;
-    };
-    let Some(workdir) = repo.workdir() else {
-        return;
-    };
-    let (Ok(workdir), Ok(abs)) = (
-        std::fs::canonicalize(workdir),
-        std::fs::canonicalize(fsutil::parent_dir(path)),
-    ) else {
-        return;
-    };
-    let Some(name) = path.file_name() else {
-        return;
-    };
-    let Ok(rel) = abs.join(name).strip_prefix(&workdir).map(Path::to_path_buf) else {
-        return;
-    };
-    if !repo.is_path_ignored(&rel).unwrap_or(true) {
-        notes.push(format!(
-            "{} holds plaintext values and is not git-ignored: add it to .gitignore",
-            path.display()
-        ));
+fn delivered(
+    t: &Loaded,
+    to: String,
+    removed: Vec<String>,
+    dry_run: bool,
+    notes: Vec<String>,
+) -> Delivered {
+    Delivered {
+        target: t.target.clone(),
+        kind: t.config.kind,
+        names: t
+            .entries
+            .iter()
+            .map(|e| (e.name.clone(), e.source.clone()))
+            .collect(),
+        removed,
+        to,
+        dry_run,
+        notes,
     }
-}
-
-/// Writes the file kinds: the form at `path`, or one file per name in
-/// `dir` (all or none).
-fn write_files(root: &Path, t: &Loaded, form: &Form, notes: &mut Vec<String>) -> Result<String> {
-    let c = &t.config;
-    if c.kind == Kind::ComposeSecrets {
-        let dir = root.join(c.dir.as_deref().expect("checked at load"));
-        create_private_dir(&dir)?;
-        let paths: Vec<PathBuf> = t.entries.iter().map(|e| dir.join(&e.name)).collect();
-        let mut tx = crate::edit::Transaction::begin(root, &paths)?;
-        for (e, path) in t.entries.iter().zip(&paths) {
-            tx.stage(path, e.value.expose().as_bytes(), Some(PRIVATE_MODE))?;
-        }
-        tx.commit()?;
-        unignored(root, &dir.join(".envsafe-any"), notes);
-        return Ok(dir.display().to_string());
-    }
-    let Form::Text(text) = form else {
-        unreachable!("file kinds other than compose-secrets have one text")
-    };
-    let path = root.join(c.path.as_deref().expect("a file target has a path"));
-    fsutil::atomic_write(&path, text.as_bytes(), Some(PRIVATE_MODE))?;
-    unignored(root, &path, notes);
-    Ok(path.display().to_string())
-}
-
-fn create_private_dir(dir: &Path) -> Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    if dir.is_dir() {
-        return Ok(());
-    }
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(io_err(dir))
 }
 
 /// `export TARGET`: the form on stdout (`to_stdout`, or a k8s / json target
@@ -230,112 +181,110 @@ fn create_private_dir(dir: &Path) -> Result<()> {
 pub fn export(root: &Path, t: &Loaded, to_stdout: bool) -> Result<Exported> {
     t.ready()?;
     let c = &t.config;
-    let mut notes = Vec::new();
+    let name = &t.target;
     if c.kind == Kind::Github {
         return Err(Error::Usage {
             message: format!(
-                "target `{}` is a github target: it has no file form (one `gh secret set` per secret)",
-                t.target
+                "target `{name}` is a github target: it has no file form (one `gh secret set` \
+                 per secret)"
             ),
-            help: format!("send it with `envsafe push {}`", t.target),
+            help: format!("send it with `envsafe push {name}`"),
         });
     }
     if c.kind == Kind::ComposeSecrets && to_stdout {
         return Err(Error::Usage {
-            message: format!(
-                "target `{}` is one file per variable: there is nothing to print",
-                t.target
-            ),
-            help: format!("write its directory with `envsafe export {}`", t.target),
+            message: format!("target `{name}` is one file per variable: there is nothing to print"),
+            help: format!("write its directory with `envsafe export {name}`"),
         });
     }
-    let form = encode(root, t, &mut notes, false)?;
-    let writes = matches!(c.kind, Kind::Dotenv | Kind::ComposeSecrets)
-        || (matches!(c.kind, Kind::K8s | Kind::Json) && c.path.is_some());
-    if to_stdout || !writes {
-        let Form::Text(text) = form else {
-            unreachable!("the kinds printed have one text")
-        };
-        return Ok(Exported::Text(text));
+    let mut notes = Vec::new();
+    let form = encode(t, None, &mut notes, false)?;
+    let text = match &form {
+        Form::Text(text) => Some(text),
+        Form::PerName => None,
+    };
+    if to_stdout || files::output(root, t).is_none() {
+        return Ok(Exported::Text(
+            text.expect("the kinds printed have one text").clone(),
+            notes,
+        ));
     }
-    let to = write_files(root, t, &form, &mut notes)?;
-    record(root, t)?;
-    Ok(Exported::Written(delivered(t, to, false, notes)))
+    let (_, dropped) = ledger_of(root, t, &mut notes)?;
+    let ledger = next_ledger(root, t, &BTreeMap::new())?;
+    let to = files::write(root, t, text, &dropped, &mut notes)?;
+    ledger.commit()?;
+    Ok(Exported::Written(delivered(t, to, dropped, false, notes)))
 }
 
 /// A target encoded and checked, ready to go.
 struct Prepared<'a> {
     t: &'a Loaded,
     form: Form,
-    /// The platform CLI and its arguments (`None`: a file target).
-    cli: Option<(Tool, Vec<String>)>,
+    /// The command that sends it (`None`: a file target).
+    cli: Option<Cli>,
+    /// Names pushed before that it no longer sends, with their records.
+    dropped: BTreeMap<String, Pushed>,
     /// Where it goes, for the report.
     to: String,
     notes: Vec<String>,
 }
 
-/// The CLI and arguments that deliver target `name` (no values among them).
-fn command_line(name: &str, c: &TargetConfig) -> Result<Option<(Tool, Vec<String>)>> {
-    Ok(match c.kind {
-        Kind::Fly => {
-            let mut args = vec![
-                "secrets".into(),
-                "import".into(),
-                "--app".into(),
-                c.app.clone().expect("checked at load"),
-            ];
-            if c.stage == Some(true) {
-                args.push("--stage".into());
-            }
-            Some((Tool::Flyctl, args))
-        }
-        Kind::Github => {
-            let mut args = vec!["secret".into(), "set".into(), "NAME".into()];
-            if let Some(repo) = &c.repo {
-                args.extend(["--repo".into(), repo.clone()]);
-            }
-            if let Some(env) = &c.environment {
-                args.extend(["--env".into(), env.clone()]);
-            }
-            Some((Tool::Gh, args))
-        }
-        Kind::K8s => Some((Tool::Kubectl, vec!["apply".into(), "-f".into(), "-".into()])),
-        Kind::Json if c.path.is_none() => {
-            return Err(Error::Usage {
-                message: format!("target `{name}` has no `path`: there is nowhere to push"),
-                help: format!("print it with `envsafe export {name}`, or give the target a `path`"),
-            })
-        }
-        Kind::Dotenv | Kind::ComposeSecrets | Kind::Json => None,
-    })
-}
-
-fn prepare<'a>(root: &Path, t: &'a Loaded, dry_run: bool) -> Result<Prepared<'a>> {
+fn prepare<'a>(
+    root: &Path,
+    t: &'a Loaded,
+    early: Early,
+    dry_run: bool,
+) -> Result<(Prepared<'a>, Option<Started>)> {
     t.ready()?;
-    let cli = command_line(&t.target, &t.config)?;
+    let cli = commands::send(&t.target, &t.config)?;
     let mut notes = Vec::new();
-    let form = encode(root, t, &mut notes, !dry_run)?;
-    let c = &t.config;
-    let to = match &cli {
-        Some((tool, args)) => format!("{} {}", tool.name(), args.join(" ")),
-        None => c
-            .path
-            .as_deref()
-            .or(c.dir.as_deref())
-            .map(|p| root.join(p).display().to_string())
-            .unwrap_or_default(),
+    let form = encode(t, early.version, &mut notes, !dry_run)?;
+    let (old, dropped) = ledger_of(root, t, &mut notes)?;
+    let dropped = dropped
+        .into_iter()
+        .map(|n| {
+            let p = old.names()[&n].clone();
+            (n, p)
+        })
+        .collect();
+    let to = match (&cli, files::output(root, t)) {
+        (Some(cli), _) => cli.shown(),
+        (None, Some(out)) => out.display().to_string(),
+        (None, None) => String::new(),
     };
-    Ok(Prepared {
+    let prepared = Prepared {
         t,
         form,
         cli,
+        dropped,
         to,
         notes,
-    })
+    };
+    Ok((prepared, early.send))
 }
 
-/// Sends (or writes) a prepared target, then records it in the ledger.
-/// `started`: its CLI, already running (one text on stdin).
+/// Removes `dropped` names from the platform; those it could not remove
+/// stay in the ledger (`diff` keeps listing them).
+fn remove_dropped(
+    t: &Loaded,
+    dropped: &BTreeMap<String, Pushed>,
+    output: platform::Output<'_>,
+) -> (BTreeMap<String, Pushed>, Option<Error>) {
+    let names: Vec<String> = dropped.keys().cloned().collect();
+    for cli in commands::remove(&t.target, &t.config, &names) {
+        let result = cli.tool.require(&t.target).and_then(|program| {
+            let args: Vec<OsString> = cli.args.iter().map(OsString::from).collect();
+            platform::run(&t.target, &program, &args, output)
+        });
+        if let Err(e) = result {
+            return (dropped.clone(), Some(e));
+        }
+    }
+    (BTreeMap::new(), None)
+}
+
+/// Sends (or writes) a prepared target, removes what it dropped, then
+/// records it in the ledger. `started`: its CLI, already running.
 fn deliver(
     root: &Path,
     p: Prepared<'_>,
@@ -346,43 +295,57 @@ fn deliver(
         t,
         form,
         cli,
+        dropped,
         mut to,
         mut notes,
     } = p;
-    let ledger = next_ledger(root, t)?;
-    match cli {
-        None => to = write_files(root, t, &form, &mut notes)?,
-        Some((tool, args)) => {
-            let program = tool.require(&t.target)?;
-            let mut args: Vec<OsString> = args.into_iter().map(OsString::from).collect();
-            match form {
-                Form::Text(text) => match started {
-                    Some(cli) => cli.finish(text.as_bytes())?,
-                    None => platform::send(&t.target, &program, &args, text.as_bytes(), output)?,
-                },
-                Form::PerName => {
-                    for (i, e) in t.entries.iter().enumerate() {
-                        args[2] = e.name.clone().into();
-                        let value = e.value.expose().as_bytes();
-                        if let Err(err) = platform::send(&t.target, &program, &args, value, output)
-                        {
-                            // The ones before it are set: the ledger says
-                            // so, and `diff` lists the rest as to push.
-                            drop(ledger);
-                            let sent: Vec<_> = t.entries[..i]
-                                .iter()
-                                .map(|e| (e.name.as_str(), e.source.as_str(), &e.value))
-                                .collect();
-                            ledger::Next::new(root, &t.target, &t.config.env, &sent)?.commit()?;
-                            return Err(err);
-                        }
-                    }
+    let ledger = next_ledger(root, t, &BTreeMap::new())?;
+    let dropped_names: Vec<String> = dropped.keys().cloned().collect();
+    let Some(cli) = cli else {
+        let text = match &form {
+            Form::Text(text) => Some(text),
+            Form::PerName => None,
+        };
+        to = files::write(root, t, text, &dropped_names, &mut notes)?;
+        ledger.commit()?;
+        return Ok(delivered(t, to, dropped_names, false, notes));
+    };
+    let program = cli.tool.require(&t.target)?;
+    let mut args: Vec<OsString> = cli.args.iter().map(OsString::from).collect();
+    match form {
+        Form::Text(text) => match started {
+            Some(child) => child.finish(text.as_bytes())?,
+            None => platform::send(&t.target, &program, &args, text.as_bytes(), output)?,
+        },
+        Form::PerName => {
+            for (i, e) in t.entries.iter().enumerate() {
+                args[2] = e.name.clone().into();
+                let value = e.value.expose().as_bytes();
+                if let Err(err) = platform::send(&t.target, &program, &args, value, output) {
+                    // The ones before it are set: the ledger says so, and
+                    // `diff` lists the rest as still to push.
+                    drop(ledger);
+                    let sent: Vec<_> = t.entries[..i]
+                        .iter()
+                        .map(|e| (e.name.as_str(), e.source.as_str(), &e.value))
+                        .collect();
+                    let destination = t.config.destination(&t.target);
+                    let env = &t.config.env;
+                    ledger::Next::new(root, &t.target, env, &destination, &sent, &dropped)?
+                        .commit()?;
+                    return Err(err);
                 }
             }
         }
     }
+    let (kept, failed) = remove_dropped(t, &dropped, output);
+    if let Some(err) = failed {
+        drop(ledger);
+        next_ledger(root, t, &kept)?.commit()?;
+        return Err(err);
+    }
     ledger.commit()?;
-    Ok(delivered(t, to, false, notes))
+    Ok(delivered(t, to, dropped_names, false, notes))
 }
 
 /// What `push` did: nothing, because a target's variables are missing or
@@ -393,32 +356,39 @@ pub enum PushOutcome {
     Done(Vec<Delivered>),
 }
 
-/// The CLI of target `name`, started now when it takes one text on stdin
-/// (flyctl, kubectl): its start-up then overlaps decrypting and encoding,
-/// as a shell pipeline's would. It is killed if anything fails before the
-/// values are ready (`Started`).
-fn start_early(
-    ws: &Workspace,
-    name: &str,
-    output: platform::Output<'_>,
-) -> Result<Option<Started>> {
+/// A target's CLI processes started before its values are ready, so that
+/// their start-up overlaps decrypting, as a shell pipeline's would.
+#[derive(Default)]
+struct Early {
+    /// flyctl / kubectl, waiting for the values on stdin (killed unless
+    /// they get them all: `Started`).
+    send: Option<Started>,
+    /// `flyctl version`.
+    version: Option<Asked>,
+}
+
+fn start_early(ws: &Workspace, name: &str, output: platform::Output<'_>) -> Result<Early> {
     let c = load::config(ws, name)?;
-    let Some((tool, args)) = command_line(name, c)? else {
-        return Ok(None);
+    let Some(cli) = commands::send(name, c)? else {
+        return Ok(Early::default());
     };
-    if tool == Tool::Gh {
-        return Ok(None); // one process per secret, each started with its value
-    }
-    let Some(program) = tool.find() else {
-        return Ok(None); // reported when it is needed
+    // gh: one process per secret, each started with its value.
+    let Some(program) = cli.tool.find().filter(|_| cli.tool != Tool::Gh) else {
+        return Ok(Early::default());
     };
-    let args: Vec<OsString> = args.into_iter().map(OsString::from).collect();
-    Started::start(name, &program, &args, output).map(Some)
+    let version = if cli.tool == Tool::Flyctl {
+        Some(Asked::start(name, &program, &["version".into()])?)
+    } else {
+        None
+    };
+    let args: Vec<OsString> = cli.args.iter().map(OsString::from).collect();
+    let send = Some(Started::start(name, &program, &args, output)?);
+    Ok(Early { send, version })
 }
 
 /// `push T1 T2…`: every target loaded, checked and encoded first, then sent
 /// in order (a refusal anywhere sends nothing); `dry_run` stops after the
-/// checks and says what would be sent.
+/// checks and says what would be sent and removed.
 pub fn push_all(
     ws: &Workspace,
     names: &[String],
@@ -426,34 +396,43 @@ pub fn push_all(
     output: platform::Output<'_>,
 ) -> Result<PushOutcome> {
     let root = &ws.project.root;
-    let mut names: Vec<String> = names.to_vec();
-    names.dedup();
-    let mut started: Vec<Option<Started>> = Vec::new();
-    if !dry_run {
-        for name in &names {
-            started.push(start_early(ws, name, output)?);
+    let mut unique: Vec<String> = Vec::new();
+    for n in names {
+        if !unique.contains(n) {
+            unique.push(n.clone());
         }
     }
-    let targets = load::load_all(ws, &names, load::Purpose::Send)?;
+    let mut early = Vec::with_capacity(unique.len());
+    for name in &unique {
+        early.push(if dry_run {
+            Early::default()
+        } else {
+            start_early(ws, name, output)?
+        });
+    }
+    let targets = load::load_all(ws, &unique, load::Purpose::Send)?;
     if targets.iter().any(|t| !t.findings.is_empty()) {
         return Ok(PushOutcome::Invalid(targets));
     }
     let prepared = targets
         .iter()
-        .map(|t| prepare(root, t, dry_run))
+        .zip(early)
+        .map(|(t, e)| prepare(root, t, e, dry_run))
         .collect::<Result<Vec<_>>>()?;
     if dry_run {
         return Ok(PushOutcome::Done(
             prepared
                 .into_iter()
-                .map(|p| delivered(p.t, p.to, true, p.notes))
+                .map(|(p, _)| {
+                    let dropped = p.dropped.keys().cloned().collect();
+                    delivered(p.t, p.to, dropped, true, p.notes)
+                })
                 .collect(),
         ));
     }
-    started.resize_with(prepared.len(), || None);
     let mut done = Vec::with_capacity(prepared.len());
-    for (p, cli) in prepared.into_iter().zip(started.drain(..)) {
-        done.push(deliver(root, p, cli, output)?);
+    for (p, started) in prepared {
+        done.push(deliver(root, p, started, output)?);
     }
     Ok(PushOutcome::Done(done))
 }

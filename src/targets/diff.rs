@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::config::Kind;
 use super::ledger::Ledger;
 use super::load::Loaded;
-use super::platform::{self, Tool};
+use super::{commands, files, platform};
 use crate::error::Result;
 
 /// What a push would do to one name.
@@ -25,8 +25,11 @@ pub enum Change {
     Change,
     /// Pushed with this value.
     Keep,
-    /// On the target, but no longer in the target's `vars`.
+    /// Pushed before, no longer in the target's `vars`: the next push
+    /// removes it.
     Remove,
+    /// On the platform, never pushed by envsafe: left alone.
+    Foreign,
 }
 
 /// One name's line in a diff.
@@ -57,50 +60,26 @@ pub struct Diff {
 impl Diff {
     /// A push would change something.
     pub fn stale(&self) -> bool {
-        self.lines.iter().any(|l| l.change != Change::Keep)
+        self.lines
+            .iter()
+            .any(|l| !matches!(l.change, Change::Keep | Change::Foreign))
     }
 }
 
 /// The names the platform holds, for kinds that list them; without the
 /// platform's CLI, `None` and a note saying so.
 fn platform_names(t: &Loaded, note: &mut Option<String>) -> Result<Option<Vec<String>>> {
-    let c = &t.config;
-    let (tool, args): (Tool, Vec<String>) = match c.kind {
-        Kind::Fly => (
-            Tool::Flyctl,
-            vec![
-                "secrets".into(),
-                "list".into(),
-                "--app".into(),
-                c.app.clone().expect("checked at load"),
-                "--json".into(),
-            ],
-        ),
-        Kind::Github => {
-            let mut args = vec![
-                "secret".into(),
-                "list".into(),
-                "--json".into(),
-                "name".into(),
-            ];
-            if let Some(repo) = &c.repo {
-                args.extend(["--repo".into(), repo.clone()]);
-            }
-            if let Some(env) = &c.environment {
-                args.extend(["--env".into(), env.clone()]);
-            }
-            (Tool::Gh, args)
-        }
-        _ => return Ok(None),
+    let Some(cli) = commands::list(&t.config) else {
+        return Ok(None);
     };
-    let Some(program) = tool.find() else {
+    let Some(program) = cli.tool.find() else {
         *note = Some(format!(
             "{} not found: compared with the push ledger only",
-            tool.name()
+            cli.tool.name()
         ));
         return Ok(None);
     };
-    let args: Vec<OsString> = args.into_iter().map(OsString::from).collect();
+    let args: Vec<OsString> = cli.args.iter().map(OsString::from).collect();
     let out = platform::output(&t.target, &program, &args)?;
     platform::names_in_list(&t.target, &out).map(Some)
 }
@@ -108,8 +87,12 @@ fn platform_names(t: &Loaded, note: &mut Option<String>) -> Result<Option<Vec<St
 /// Compares `t` with its ledger, and with the platform's names when
 /// `ask_platform` (and the kind lists them).
 pub fn diff(root: &Path, t: &Loaded, ask_platform: bool) -> Result<Diff> {
-    let ledger = Ledger::read(root, &t.target)?;
-    let mut note = None;
+    let ledger = Ledger::read(root, &t.target, &t.config.destination(&t.target))?;
+    let mut note = ledger.moved_from().map(|was| {
+        format!(
+            "the destination changed since the last push (was: {was}): nothing is pushed here yet"
+        )
+    });
     let remote = if ask_platform {
         platform_names(t, &mut note)?
     } else {
@@ -133,7 +116,9 @@ pub fn diff(root: &Path, t: &Loaded, ask_platform: bool) -> Result<Diff> {
         let pushed_at = ledger.names().get(&e.name).map(|p| p.at);
         let (change, why) = match ledger.same(&e.name, &e.value) {
             None => (Change::Add, "never pushed"),
-            Some(_) if !on_platform(&e.name) => (Change::Add, "missing on the platform"),
+            Some(_) if !on_platform(&e.name) || !files::present(root, t, &e.name) => {
+                (Change::Add, "missing on the target")
+            }
             Some(true) => (Change::Keep, "unchanged since the last push"),
             Some(false) => (Change::Change, "changed since the last push"),
         };
@@ -152,7 +137,7 @@ pub fn diff(root: &Path, t: &Loaded, ask_platform: bool) -> Result<Diff> {
                 change: Change::Remove,
                 name: name.clone(),
                 source: Some(pushed.source.clone()),
-                why: "pushed before, no longer in the target",
+                why: "pushed before, no longer in the target: the next push removes it",
                 pushed_at: Some(pushed.at),
             });
         }
@@ -161,10 +146,10 @@ pub fn diff(root: &Path, t: &Loaded, ask_platform: bool) -> Result<Diff> {
         let known = listed(name) || ledger.names().keys().any(|n| same_name(n, name));
         if !known {
             lines.push(Line {
-                change: Change::Remove,
+                change: Change::Foreign,
                 name: name.clone(),
                 source: None,
-                why: "on the platform only",
+                why: "on the platform only, not pushed by envsafe: left alone",
                 pushed_at: None,
             });
         }
@@ -189,7 +174,7 @@ pub fn holding(
         .iter()
         .filter(|(_, t)| t.env == env)
         .filter(|(name, t)| {
-            let Ok(ledger) = Ledger::read(root, name) else {
+            let Ok(ledger) = Ledger::read(root, name, &t.destination(name)) else {
                 return false;
             };
             t.entries().any(|(target_name, source)| {

@@ -43,6 +43,10 @@ pub struct Pushed {
 struct File {
     version: u32,
     env: String,
+    /// Where the values went (`Destination::describe`): a ledger of
+    /// another app, repository or file says nothing about this one.
+    #[serde(default)]
+    destination: String,
     names: BTreeMap<String, Pushed>,
 }
 
@@ -53,6 +57,7 @@ pub struct Ledger {
     target: String,
     key: Option<Zeroizing<[u8; 32]>>,
     file: File,
+    moved_from: Option<String>,
 }
 
 fn state_dir(root: &Path) -> PathBuf {
@@ -84,8 +89,9 @@ fn read_key(path: &Path) -> Result<Option<Zeroizing<[u8; 32]>>> {
 }
 
 impl Ledger {
-    /// Reads `target`'s ledger under `root`.
-    pub fn read(root: &Path, target: &str) -> Result<Self> {
+    /// Reads `target`'s ledger under `root`, for `destination` (a ledger
+    /// of another destination reads as empty: see [`Ledger::moved_from`]).
+    pub fn read(root: &Path, target: &str, destination: &str) -> Result<Self> {
         let dir = state_dir(root);
         let path = dir.join(format!("{target}.json"));
         let key = read_key(&dir.join(KEY_FILE))?;
@@ -99,12 +105,24 @@ impl Ledger {
             Some(text) => serde_json::from_str(&text)
                 .map_err(|e| damaged(&path, format!("not a ledger: {e}")))?,
         };
-        Ok(Self {
+        let mut ledger = Self {
             path,
             target: target.to_owned(),
             key,
             file,
-        })
+            moved_from: None,
+        };
+        if !ledger.file.names.is_empty() && ledger.file.destination != destination {
+            ledger.moved_from = Some(std::mem::take(&mut ledger.file.destination));
+            ledger.file.names.clear();
+        }
+        Ok(ledger)
+    }
+
+    /// The destination of the last push when it was another one (then
+    /// nothing counts as pushed here).
+    pub fn moved_from(&self) -> Option<&str> {
+        self.moved_from.as_deref()
     }
 
     /// The ledger's file (for messages).
@@ -144,12 +162,16 @@ pub struct Next {
 
 impl Next {
     /// Records that exactly `sent` (name, source, value) is on `target`
-    /// now: the ledger replaced (the key is made on the first push).
+    /// at `destination` now, and `kept` (names pushed before that could
+    /// not be removed): the ledger replaced (the key is made on the first
+    /// push).
     pub fn new(
         root: &Path,
         target: &str,
         env: &str,
+        destination: &str,
         sent: &[(&str, &str, &SecretValue)],
+        kept: &BTreeMap<String, Pushed>,
     ) -> Result<Self> {
         let dir = state_dir(root);
         ensure_dir(&dir)?;
@@ -168,20 +190,20 @@ impl Next {
         };
         let hasher = crate::crypto::LedgerHasher::new(&key, target);
         let at = now();
+        let mut names = kept.clone();
+        names.extend(sent.iter().map(|(name, source, value)| {
+            let pushed = Pushed {
+                source: (*source).to_owned(),
+                hash: hasher.hash(name, value),
+                at,
+            };
+            ((*name).to_owned(), pushed)
+        }));
         let file = File {
             version: 1,
             env: env.to_owned(),
-            names: sent
-                .iter()
-                .map(|(name, source, value)| {
-                    let pushed = Pushed {
-                        source: (*source).to_owned(),
-                        hash: hasher.hash(name, value),
-                        at,
-                    };
-                    ((*name).to_owned(), pushed)
-                })
-                .collect(),
+            destination: destination.to_owned(),
+            names,
         };
         let mut text = serde_json::to_string_pretty(&file).expect("ledger serializes");
         text.push('\n');
@@ -203,27 +225,20 @@ impl Next {
     }
 }
 
-/// A file of local state beside the ledgers.
-pub(crate) fn state_file(root: &Path, name: &str) -> PathBuf {
-    state_dir(root).join(name)
-}
-
-/// Writes local state (`.envsafe/state/`, made if needed): 0600, renamed
-/// into place, not fsync'ed (it is rebuilt when lost).
-pub(crate) fn write_state(root: &Path, path: &Path, text: &str) -> Result<()> {
-    ensure_dir(&state_dir(root))?;
-    fsutil::replace_file(
-        path,
-        text.as_bytes(),
-        Some(PRIVATE_MODE),
-        fsutil::Durable::Renamed,
-    )
-}
-
 /// Creates `.envsafe/state/` (0700) with a `.gitignore` of `*`, so nothing
 /// in it is ever committed.
 fn ensure_dir(dir: &Path) -> Result<()> {
     use std::os::unix::fs::DirBuilderExt;
+    // A symlink committed as `.envsafe` or `.envsafe/state` would put the
+    // ledger key, and a `.gitignore` of `*`, anywhere.
+    for d in [fsutil::parent_dir(dir), dir.to_path_buf()] {
+        if std::fs::symlink_metadata(&d).is_ok_and(|m| !m.is_dir()) {
+            return Err(damaged(
+                &d,
+                "is not a directory (a symlink?): envsafe keeps its state in a real one",
+            ));
+        }
+    }
     let ignore = dir.join(".gitignore");
     if std::fs::symlink_metadata(&ignore).is_ok() {
         return Ok(());

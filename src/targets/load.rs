@@ -95,16 +95,18 @@ pub fn load(ws: &Workspace, name: &str, purpose: Purpose) -> Result<Loaded> {
         });
     }
     let files = ws.project.files(env)?;
-    refuse_project_files(ws, name, &config)?;
+    super::paths::check(ws, name, &config)?;
     let keys = ws.keys();
     let has_schema = !ws.project.config.vars.is_empty();
     let opts = match purpose {
         Purpose::Send => Options {
             override_process: true,
+            process: false,
             ..Options::run(&keys, true, true, has_schema)
         },
         Purpose::Check { keys_required } => Options {
             override_process: true,
+            process: false,
             ..Options::check(&keys, keys_required)
         },
     };
@@ -154,56 +156,6 @@ pub fn load(ws: &Workspace, name: &str, purpose: Purpose) -> Result<Loaded> {
         findings,
         unchecked: res.unchecked,
     })
-}
-
-/// A file target must never write over what envsafe keeps: an env file of
-/// any environment (plaintext over ciphertext), envsafe.toml, a keys file,
-/// `.envsafe/`, `.git/`.
-fn refuse_project_files(ws: &Workspace, name: &str, config: &TargetConfig) -> Result<()> {
-    let Some(rel) = config.path.as_deref().or(config.dir.as_deref()) else {
-        return Ok(());
-    };
-    let root = &ws.project.root;
-    let normal = |p: &std::path::Path| -> std::path::PathBuf {
-        p.components()
-            .filter(|c| !matches!(c, std::path::Component::CurDir))
-            .collect()
-    };
-    let out = normal(&root.join(rel));
-    let mut kept: Vec<std::path::PathBuf> = vec![
-        root.join("envsafe.toml"),
-        ws.keys_file(),
-        root.join(".envsafe"),
-        root.join(".git"),
-    ];
-    for env in ws.project.environments() {
-        kept.extend(ws.project.files(&env).unwrap_or_default());
-    }
-    // Compared as written and, for what exists, with symlinks resolved (a
-    // symlink is written through).
-    let forms = |p: &std::path::Path| {
-        let mut v = vec![normal(p)];
-        v.extend(std::fs::canonicalize(p).ok());
-        v
-    };
-    let outs = forms(&out);
-    let clash = kept.iter().flat_map(|k| forms(k)).find(|k| {
-        outs.iter()
-            .any(|o| o == k || o.starts_with(k) || (config.dir.is_some() && k.starts_with(o)))
-    });
-    let keys_like = out
-        .file_name()
-        .is_some_and(|n| n.to_string_lossy().ends_with(".keys"));
-    if let Some(k) = clash.or_else(|| keys_like.then(|| out.clone())) {
-        return Err(Error::Usage {
-            message: format!(
-                "target `{name}` would write plaintext over {} (envsafe's own file)",
-                k.display()
-            ),
-            help: format!("give [targets.{name}] a path of its own, git-ignored"),
-        });
-    }
-    Ok(())
 }
 
 /// Loads each of `names` (each once, in order).

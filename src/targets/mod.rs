@@ -4,16 +4,19 @@
 //! refuses (naming the variable and the reason, never the value) what the
 //! platform would change.
 
+mod commands;
 mod compose;
 mod config;
 mod deliver;
 mod diff;
+mod files;
 mod fly;
 mod github;
 mod k8s;
 mod ledger;
 mod load;
 mod names;
+mod paths;
 mod platform;
 
 use zeroize::Zeroizing;

@@ -173,29 +173,64 @@ pub fn send(
     Started::start(target, program, args, output)?.finish(input)
 }
 
+/// A platform CLI started to answer a question (no values involved),
+/// read later: `flyctl version` runs while envsafe decrypts.
+pub struct Asked {
+    target: String,
+    program: PathBuf,
+    args: Vec<OsString>,
+    child: std::process::Child,
+}
+
+impl Asked {
+    pub fn start(target: &str, program: &Path, args: &[OsString]) -> Result<Self> {
+        let child = command(program, args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| failed(target, program, args, format!("could not start: {e}")))?;
+        Ok(Self {
+            target: target.to_owned(),
+            program: program.to_path_buf(),
+            args: args.to_vec(),
+            child,
+        })
+    }
+
+    /// Its stdout, once it exited 0.
+    pub fn answer(self) -> Result<String> {
+        let fail = |why: String| failed(&self.target, &self.program, &self.args, why);
+        let out = self
+            .child
+            .wait_with_output()
+            .map_err(|e| fail(format!("failed: {e}")))?;
+        if !out.status.success() {
+            return Err(fail(format!("failed ({})", out.status)));
+        }
+        String::from_utf8(out.stdout)
+            .map_err(|_| fail("printed something that is not UTF-8".into()))
+    }
+}
+
 /// Runs `program args…` (no values involved) and returns its stdout.
 pub fn output(target: &str, program: &Path, args: &[OsString]) -> Result<String> {
-    let out = command(program, args)
+    Asked::start(target, program, args)?.answer()
+}
+
+/// Runs `program args…` (no values involved; its stdout to `output`);
+/// fails unless it exits 0.
+pub fn run(target: &str, program: &Path, args: &[OsString], output: Output<'_>) -> Result<()> {
+    let fail = |why: String| failed(target, program, args, why);
+    let status = command(program, args)
         .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| failed(target, program, args, format!("could not start: {e}")))?;
-    if !out.status.success() {
-        return Err(failed(
-            target,
-            program,
-            args,
-            format!("failed ({})", out.status),
-        ));
+        .stdout(output())
+        .status()
+        .map_err(|e| fail(format!("could not start: {e}")))?;
+    if !status.success() {
+        return Err(fail(format!("failed ({status})")));
     }
-    String::from_utf8(out.stdout).map_err(|_| {
-        failed(
-            target,
-            program,
-            args,
-            "printed something that is not UTF-8".into(),
-        )
-    })
+    Ok(())
 }
 
 /// The names in a platform's JSON list of secrets (`flyctl secrets list
@@ -212,50 +247,4 @@ pub fn names_in_list(target: &str, json: &str) -> Result<Vec<String>> {
         .filter_map(|i| i.get("Name").or_else(|| i.get("name")))
         .filter_map(|n| n.as_str().map(str::to_owned))
         .collect())
-}
-
-/// `program version`'s first line, remembered in `.envsafe/state/` per
-/// program binary (path, size, modification time, inode): each push would
-/// otherwise start the CLI twice. Another binary asks again.
-pub fn version(root: &Path, target: &str, program: &Path) -> Result<String> {
-    use std::os::unix::fs::MetadataExt;
-    let identity = std::fs::canonicalize(program)
-        .and_then(|p| std::fs::metadata(&p).map(|m| (p, m)))
-        .map(|(p, m)| {
-            format!(
-                "{}\t{}\t{}.{}\t{}",
-                p.display(),
-                m.len(),
-                m.mtime(),
-                m.mtime_nsec(),
-                m.ino()
-            )
-        })
-        .ok();
-    let cache = super::ledger::state_file(root, "cli-versions");
-    let known = crate::fsutil::read_optional(&cache)
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    if let Some(id) = &identity {
-        if let Some(line) = known
-            .lines()
-            .find_map(|l| l.strip_prefix(id.as_str())?.strip_prefix('\t'))
-        {
-            return Ok(line.to_owned());
-        }
-    }
-    let out = output(target, program, &["version".into()])?;
-    let first = out.lines().next().unwrap_or_default().trim().to_owned();
-    if let Some(id) = identity.filter(|_| !first.contains('\t')) {
-        let mut text: String = known
-            .lines()
-            .filter(|l| !l.starts_with(&format!("{}\t", id.split('\t').next().unwrap_or(""))))
-            .map(|l| format!("{l}\n"))
-            .collect();
-        text.push_str(&format!("{id}\t{first}\n"));
-        // Only a cache: a failure to write it costs the next push a start.
-        let _ = super::ledger::write_state(root, &cache, &text);
-    }
-    Ok(first)
 }

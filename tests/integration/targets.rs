@@ -206,7 +206,9 @@ fn fly_lists_names_the_platform_has_that_the_target_does_not() {
     secrets.insert("HAND_MADE".into(), extra);
     p.write("a.json", &state.to_string());
     let out = stdout(&mut fly_push(&p, &["diff", "fly"]));
-    assert!(out.contains("- HAND_MADE  (on the platform only)"), "{out}");
+    assert!(out.contains("? HAND_MADE  (on the platform only"), "{out}");
+    // Not envsafe's: never stale for `push --check`, never removed.
+    fly_push(&p, &["push", "--check", "fly"]).assert().success();
     assert!(out.contains("= DATABASE_URL"), "{out}");
     let out = stdout(&mut fly_push(&p, &["diff", "fly", "--local"]));
     assert!(!out.contains("HAND_MADE"), "{out}");
@@ -384,7 +386,7 @@ vars = [\"DATABASE_URL\", \"ORY_PROJECT_API_KEY\", \"PASSWORD\", \"CERT\"]
     std::fs::write(
         &kubectl,
         format!(
-            "#!/bin/sh\n[ \"$*\" = \"apply -f -\" ] || exit 9\ncat > {}\n",
+            "#!/bin/sh\n[ \"$*\" = \"apply --server-side --field-manager=envsafe -f -\" ] || exit 9\ncat > {}\n",
             p.file("applied.json").display()
         ),
     )
@@ -542,7 +544,12 @@ fn file_targets_never_write_over_envsafes_own_files_or_outside_the_project() {
         std::os::unix::fs::symlink(p.file(".env.production"), p.file("mirror/link")).unwrap();
         let before = p.snapshot();
         let err = failure(&mut p.envsafe(&["export", "t"]), 2);
-        assert!(err.contains("would write plaintext over"), "{path}: {err}");
+        let why = if path == "mirror/link" {
+            "is a symlink"
+        } else {
+            "would write plaintext over"
+        };
+        assert!(err.contains(why), "{path}: {err}");
         assert_eq!(p.snapshot(), before, "{path}");
     }
     for path in ["../outside.env", "/tmp/abs.env"] {
@@ -595,4 +602,201 @@ vars = [\"PASSWORD\", \"CERT\"]
             .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stdout)));
         assert!(json.is_object(), "{args:?}");
     }
+}
+
+/// Review: a symlink committed in the project (git stores symlinks) must
+/// never lead a file target outside it, nor its state directory.
+#[test]
+fn symlinks_in_the_project_never_lead_a_file_target_outside() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("victim"), "original\n").unwrap();
+    for (kind_key, rel) in [
+        ("path", "deploy/victim"),  // a symlinked parent, existing file
+        ("path", "deploy/new.env"), // a symlinked parent, new file
+        ("path", "linked.env"),     // a symlinked file
+        ("dir", "deploy/secrets"),  // compose-secrets under a symlinked parent
+        ("dir", "real"),            // a symlinked file inside the directory
+    ] {
+        let kind = if kind_key == "dir" {
+            "compose-secrets"
+        } else {
+            "dotenv"
+        };
+        let p = project(
+            &NASTY[..1],
+            &format!("\n[targets.t]\nkind = \"{kind}\"\nenv = \"production\"\n{kind_key} = \"{rel}\"\nvars = [\"DATABASE_URL\"]\n"),
+        );
+        std::os::unix::fs::symlink(outside.path(), p.file("deploy")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("victim"), p.file("linked.env")).unwrap();
+        std::fs::create_dir(p.file("real")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("victim"), p.file("real/DATABASE_URL"))
+            .unwrap();
+        let err = failure(&mut p.envsafe(&["export", "t"]), 2);
+        assert!(err.contains("is a symlink"), "{rel}: {err}");
+        assert_eq!(
+            std::fs::read_to_string(outside.path().join("victim")).unwrap(),
+            "original\n",
+            "{rel}"
+        );
+        assert!(!outside.path().join("new.env").exists(), "{rel}");
+        assert!(!outside.path().join("secrets").exists(), "{rel}");
+    }
+    // The ledger's directory.
+    let p = project(&NASTY[..1], "\n[targets.t]\nkind = \"json\"\nenv = \"production\"\npath = \"out.json\"\nvars = [\"DATABASE_URL\"]\n");
+    std::fs::create_dir(p.file(".envsafe")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), p.file(".envsafe/state")).unwrap();
+    let err = failure(&mut p.envsafe(&["export", "t"]), 1);
+    assert!(err.contains("not a directory"), "{err}");
+    assert!(!outside.path().join("ledger.key").exists());
+}
+
+#[test]
+fn file_targets_never_write_over_tracked_files() {
+    for path in [".gitignore", "src/main.rs"] {
+        let p = project(&NASTY[..1], &format!("\n[targets.t]\nkind = \"dotenv\"\nenv = \"production\"\npath = \"{path}\"\nvars = [\"DATABASE_URL\"]\n"));
+        p.write("src/main.rs", "fn main() {}\n");
+        p.git(&["add", "-A"]);
+        let before = p.read(path);
+        let err = failure(&mut p.envsafe(&["export", "t"]), 2);
+        assert!(err.contains("git"), "{path}: {err}");
+        assert_eq!(p.read(path), before);
+    }
+}
+
+#[test]
+fn the_deployers_shell_never_shapes_a_pushed_value() {
+    let p = project(
+        &[],
+        "\n[targets.j]\nkind = \"json\"\nenv = \"production\"\nvars = [\"API_URL\"]\n",
+    );
+    p.write(
+        "env.public",
+        "API_URL=https://${DEPLOY_HOST:-example.com}/api\n",
+    );
+    let config = p.read("envsafe.toml").replace(
+        "files = [\".env.production\"]",
+        "files = [\"env.public\", \".env.production\"]",
+    );
+    p.write("envsafe.toml", &config);
+    let out = stdout(
+        p.envsafe(&["export", "j"])
+            .env("DEPLOY_HOST", "evil.example"),
+    );
+    let json: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["API_URL"], "https://example.com/api", "{out}");
+}
+
+#[test]
+fn push_removes_what_it_pushed_before_and_the_target_dropped() {
+    let fly = "\n[targets.fly]\nkind = \"fly\"\napp = \"a\"\nenv = \"production\"\nvars = [\"DATABASE_URL\", \"PASSWORD\"]\n";
+    let files = "\n[targets.files]\nkind = \"compose-secrets\"\nenv = \"production\"\ndir = \"secrets\"\nvars = [\"DATABASE_URL\", \"PASSWORD\"]\n";
+    let gh = "\n[targets.gh]\nkind = \"github\"\nenv = \"production\"\nrepo = \"o/r\"\nvars = [\"DATABASE_URL\", \"PASSWORD\"]\n";
+    let p = project(NASTY, &format!("{fly}{files}{gh}"));
+    let run = |args: &[&str]| {
+        let mut cmd = fly_push(&p, args);
+        cmd.env("GH_RECORD", p.file("gh.jsonl"))
+            .env("GH_STATE_DIR", p.path());
+        cmd
+    };
+    run(&["push", "fly", "files", "gh"]).assert().success();
+    assert!(p.file("secrets/PASSWORD").exists());
+    let config = p.read("envsafe.toml").replace(
+        "vars = [\"DATABASE_URL\", \"PASSWORD\"]",
+        "vars = [\"DATABASE_URL\"]",
+    );
+    p.write("envsafe.toml", &config);
+    for t in ["fly", "files", "gh"] {
+        let out = stdout(&mut run(&["diff", t, "--local"]));
+        assert!(out.contains("- PASSWORD"), "{t}: {out}");
+        failure(&mut run(&["push", "--check", t]), 3);
+    }
+    let out = stdout(&mut run(&["push", "--dry-run", "fly"]));
+    assert!(!out.contains("PASSWORD"), "{out}");
+    let out = run(&["push", "fly", "files", "gh"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("removed PASSWORD"));
+    let fly_state: Value = serde_json::from_str(&p.read("a.json")).unwrap();
+    assert!(
+        fly_state["secrets"].get("PASSWORD").is_none(),
+        "{fly_state}"
+    );
+    assert!(!p.file("secrets/PASSWORD").exists());
+    assert!(p.file("secrets/DATABASE_URL").exists());
+    let deleted = records(&p.file("gh.jsonl"));
+    assert!(
+        deleted.iter().any(|r| r["deleted"] == "PASSWORD"),
+        "{deleted:?}"
+    );
+    for t in ["fly", "files", "gh"] {
+        run(&["push", "--check", t]).assert().success();
+    }
+}
+
+#[test]
+fn the_ledger_belongs_to_one_destination_and_sees_missing_files() {
+    let extra = "\n[targets.fly]\nkind = \"fly\"\napp = \"staging-app\"\nenv = \"production\"\nvars = [\"DATABASE_URL\"]\n\n[targets.file]\nkind = \"dotenv\"\nenv = \"production\"\npath = \"deploy/app.env\"\nvars = [\"DATABASE_URL\"]\n";
+    let p = project(&NASTY[..1], extra);
+    fly_push(&p, &["push", "fly", "file"]).assert().success();
+    fly_push(&p, &["push", "--check", "fly", "file"])
+        .assert()
+        .success();
+    p.write(
+        "envsafe.toml",
+        &p.read("envsafe.toml").replace("staging-app", "prod-app"),
+    );
+    let err = failure(&mut fly_push(&p, &["push", "--check", "fly"]), 3);
+    assert!(err.contains("out of date: fly"), "{err}");
+    std::fs::remove_file(p.file("deploy/app.env")).unwrap();
+    let out = stdout(&mut fly_push(&p, &["diff", "file"]));
+    assert!(
+        out.contains("+ DATABASE_URL  (missing on the target)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn flyctls_version_is_asked_on_every_push() {
+    // `""x"` needs flyctl's one-line `"""` form: v0.3.226 or later.
+    let p = project(&[("Q_TOKEN", "\"\"x\"")], "\n[targets.fly]\nkind = \"fly\"\napp = \"a\"\nenv = \"production\"\nvars = [\"Q_TOKEN\"]\n");
+    fly_push(&p, &["push", "fly"])
+        .env("FAKE_FLY_VERSION", "0.4.14")
+        .assert()
+        .success();
+    let err = failure(
+        fly_push(&p, &["push", "fly"]).env("FAKE_FLY_VERSION", "0.3.100"),
+        3,
+    );
+    assert!(
+        err.contains("`Q_TOKEN` refused") && err.contains("v0.3.100"),
+        "{err}"
+    );
+    let recs = records(&p.file("fly-record.jsonl"));
+    assert_eq!(recs.iter().filter(|r| r["argv"][1] == "import").count(), 1);
+    // Exported without a flyctl: said which flyctl it is for.
+    let out = p
+        .envsafe(&["export", "fly"])
+        .env("PATH", "/usr/bin:/bin")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no flyctl found"));
+}
+
+#[test]
+fn a_hostile_number_of_target_variables_is_refused() {
+    let names: Vec<String> = (0..60_000).map(|i| format!("\"V{i}\"")).collect();
+    let p = Project::new();
+    p.write(
+        "envsafe.toml",
+        &format!(
+            "[targets.t]\nkind = \"json\"\nenv = \"x\"\nvars = [{}]\n",
+            names.join(", ")
+        ),
+    );
+    let err = failure(&mut p.envsafe(&["ls"]), 1);
+    assert!(err.contains("more than 10000 names"), "{err}");
 }

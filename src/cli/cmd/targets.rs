@@ -46,6 +46,14 @@ fn render_delivered(ctx: &Ctx, done: &[Delivered]) {
                 ctx.ui.detail(&line);
             }
         }
+        if !d.removed.is_empty() {
+            let verb = if d.dry_run { "would remove" } else { "removed" };
+            ctx.ui.status(&format!(
+                "{}: {verb} {} (pushed before, no longer in the target)",
+                d.target,
+                d.removed.join(", ")
+            ));
+        }
     }
 }
 
@@ -60,7 +68,7 @@ fn render_delivered_json(ctx: &Ctx, done: &[Delivered]) {
                 .collect();
             serde_json::json!({
                 "target": d.target, "kind": d.kind.as_str(), "to": d.to,
-                "dry_run": d.dry_run, "notes": d.notes, "names": names,
+                "dry_run": d.dry_run, "notes": d.notes, "names": names, "removed": d.removed,
             })
         })
         .collect();
@@ -81,7 +89,12 @@ pub fn export(ctx: &Ctx, name: &str, to_stdout: bool) -> CmdResult {
     let loaded = targets::load(ctx, name, Purpose::Send)?;
     refuse_findings(ctx, std::slice::from_ref(&loaded))?;
     match targets::export(&ctx.project.root, &loaded, to_stdout)? {
-        Exported::Text(text) => ctx.ui.out_raw(&text),
+        Exported::Text(text, notes) => {
+            for n in &notes {
+                ctx.ui.warn(n);
+            }
+            ctx.ui.out_raw(&text);
+        }
         Exported::Written(d) => render_delivered(ctx, &[d]),
     }
     Ok(())
@@ -97,6 +110,7 @@ fn render_diff(ctx: &Ctx, d: &targets::Diff) {
             Change::Change => "~",
             Change::Keep => "=",
             Change::Remove => "-",
+            Change::Foreign => "?",
         };
         let from = match &l.source {
             Some(s) if s != &l.name => format!(" ← {s}"),
@@ -169,9 +183,14 @@ pub fn check(ctx: &Ctx, name: &str, keys_required: bool) -> CmdResult {
     }
     t.ready()?;
     ctx.ui.status(&format!(
-        "target {name}: {} variable(s) set and valid in environment `{}`",
-        t.entries.len(),
-        t.config.env
+        "target {name}: all {} variable(s) set in environment `{}`; {} checked against the schema",
+        t.config.vars.len(),
+        t.config.env,
+        if t.unchecked == 0 {
+            "all"
+        } else {
+            "the plain ones"
+        }
     ));
     Ok(())
 }

@@ -1,0 +1,170 @@
+//! Where a file target (`dotenv`, `compose-secrets`, `json`/`k8s` with a
+//! `path`) writes plaintext, checked before anything is read: inside the
+//! project through no symlink (git stores symlinks: a pull request could
+//! otherwise point `deploy/` at `~`), never over envsafe's own files or
+//! `.git/` / `.envsafe/`, never over a file git tracks (`.gitignore`
+//! included: a secret there, and `.env.keys` no longer ignored).
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::workspace::Workspace;
+
+use super::config::{Kind, TargetConfig};
+
+fn refuse(name: &str, message: String) -> Error {
+    Error::Usage {
+        message: format!("target `{name}`: {message}"),
+        help: format!(
+            "give [targets.{name}] a path of its own inside the project, through no symlink, \
+             git-ignored"
+        ),
+    }
+}
+
+/// The path `rel` (checked at load: relative, no `..`) under `root`,
+/// without `.` components.
+fn under(root: &Path, rel: &str) -> PathBuf {
+    let mut out = root.to_path_buf();
+    out.extend(
+        Path::new(rel)
+            .components()
+            .filter(|c| !matches!(c, Component::CurDir)),
+    );
+    out
+}
+
+/// Refuses a symlink at any existing step from `root` to `path` (the last
+/// step included: a symlinked file is written through).
+fn no_symlink(name: &str, root: &Path, path: &Path) -> Result<()> {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let mut at = root.to_path_buf();
+    for c in rel.components() {
+        at.push(c);
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(refuse(
+                    name,
+                    format!(
+                        "{} is a symlink: a target never writes through one",
+                        at.display()
+                    ),
+                ))
+            }
+            Ok(_) => {}
+            Err(_) => break, // made by the write, as a real directory or file
+        }
+    }
+    Ok(())
+}
+
+/// The files and directories a target must never write: envsafe's.
+fn kept(ws: &Workspace) -> Vec<PathBuf> {
+    let root = &ws.project.root;
+    let mut kept = vec![
+        under(root, "envsafe.toml"),
+        ws.keys_file(),
+        under(root, ".envsafe"),
+        under(root, ".git"),
+        under(root, ".gitignore"),
+        under(root, ".gitattributes"),
+        under(root, ".envsafe-journal"),
+    ];
+    if let Some(c) = &ws.project.config_path {
+        kept.push(c.clone());
+    }
+    for env in ws.project.environments() {
+        kept.extend(ws.project.files(&env).unwrap_or_default());
+    }
+    kept
+}
+
+/// Whether git tracks `path` (under `root`), or anything under it.
+fn tracked(root: &Path, path: &Path) -> bool {
+    let dir = if root.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        root
+    };
+    let Ok(repo) = git2::Repository::discover(dir) else {
+        return false;
+    };
+    let (Some(workdir), Ok(index)) = (repo.workdir(), repo.index()) else {
+        return false;
+    };
+    let (Ok(workdir), Ok(canonical_root)) =
+        (std::fs::canonicalize(workdir), std::fs::canonicalize(dir))
+    else {
+        return false;
+    };
+    let Ok(rel) = path.strip_prefix(root) else {
+        return false;
+    };
+    let Ok(rel) = canonical_root
+        .join(rel)
+        .strip_prefix(&workdir)
+        .map(Path::to_path_buf)
+    else {
+        return false;
+    };
+    let rel = rel.to_string_lossy().into_owned();
+    let below = format!("{rel}/");
+    index.iter().any(|e| {
+        let p = String::from_utf8_lossy(&e.path);
+        p == rel || p.starts_with(&below)
+    })
+}
+
+/// Checks where target `name` writes, if it writes a file or directory.
+pub(crate) fn check(ws: &Workspace, name: &str, config: &TargetConfig) -> Result<()> {
+    let Some(rel) = config.path.as_deref().or(config.dir.as_deref()) else {
+        return Ok(());
+    };
+    let is_dir = config.kind == Kind::ComposeSecrets;
+    let root = &ws.project.root;
+    let out = under(root, rel);
+    no_symlink(name, root, &out)?;
+    if is_dir {
+        for (target_name, _) in config.entries() {
+            no_symlink(name, root, &out.join(target_name))?;
+        }
+    }
+    let clash = kept(ws).into_iter().find(|k| {
+        let k = under(Path::new(""), &k.to_string_lossy());
+        out == k || out.starts_with(&k) || (is_dir && k.starts_with(&out))
+    });
+    if let Some(k) = clash {
+        return Err(refuse(
+            name,
+            format!(
+                "would write plaintext over {} (envsafe's or git's own)",
+                k.display()
+            ),
+        ));
+    }
+    if out
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().ends_with(".keys"))
+    {
+        return Err(refuse(
+            name,
+            format!("would write plaintext over {}", out.display()),
+        ));
+    }
+    if tracked(root, &out) {
+        return Err(refuse(
+            name,
+            format!(
+                "{} is tracked by git: plaintext there would be committed",
+                out.display()
+            ),
+        ));
+    }
+    if !is_dir && crate::header::file_has_header(&out) {
+        return Err(refuse(
+            name,
+            format!("{} is an envsafe env file", out.display()),
+        ));
+    }
+    Ok(())
+}
