@@ -105,15 +105,45 @@ fn failed(target: &str, program: &Path, args: &[OsString], why: String) -> Error
     }
 }
 
-/// A platform CLI started with its stdin open, waiting for the values.
-/// Dropped before [`finish`](Self::finish), it is killed: it never reads an
-/// end of input, so it never acts on a partial or empty one.
-pub struct Started {
+/// A platform CLI process, and how errors name it.
+struct Process {
     target: String,
     program: PathBuf,
     args: Vec<OsString>,
-    child: Option<std::process::Child>,
+    child: std::process::Child,
 }
+
+impl Process {
+    fn spawn(
+        target: &str,
+        program: &Path,
+        args: &[OsString],
+        stdin: Stdio,
+        stdout: Stdio,
+    ) -> Result<Self> {
+        let child = command(program, args)
+            .stdin(stdin)
+            .stdout(stdout)
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| failed(target, program, args, format!("could not start: {e}")))?;
+        Ok(Self {
+            target: target.to_owned(),
+            program: program.to_path_buf(),
+            args: args.to_vec(),
+            child,
+        })
+    }
+
+    fn fail(&self, why: String) -> Error {
+        failed(&self.target, &self.program, &self.args, why)
+    }
+}
+
+/// A platform CLI started with its stdin open, waiting for the values.
+/// Dropped before [`finish`](Self::finish), it is killed: it never reads an
+/// end of input, so it never acts on a partial or empty one.
+pub struct Started(Option<Process>);
 
 impl Started {
     /// Starts `program args…`; its stdout goes to `output`.
@@ -123,40 +153,29 @@ impl Started {
         args: &[OsString],
         output: Output<'_>,
     ) -> Result<Self> {
-        let child = command(program, args)
-            .stdin(Stdio::piped())
-            .stdout(output())
-            .spawn()
-            .map_err(|e| failed(target, program, args, format!("could not start: {e}")))?;
-        Ok(Self {
-            target: target.to_owned(),
-            program: program.to_path_buf(),
-            args: args.to_vec(),
-            child: Some(child),
-        })
+        Process::spawn(target, program, args, Stdio::piped(), output()).map(|p| Self(Some(p)))
     }
 
     /// Gives it `input` (the values), closes its stdin and waits; fails
     /// unless it exits 0.
     pub fn finish(mut self, input: &[u8]) -> Result<()> {
-        let mut child = self.child.take().expect("finished once");
-        let fail = |why: String| failed(&self.target, &self.program, &self.args, why);
-        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let mut p = self.0.take().expect("finished once");
+        let mut stdin = p.child.stdin.take().expect("stdin is piped");
         let written = stdin.write_all(input);
         drop(stdin);
-        let status = child.wait().map_err(|e| fail(format!("failed: {e}")))?;
+        let status = p.child.wait().map_err(|e| p.fail(format!("failed: {e}")))?;
         if !status.success() {
-            return Err(fail(format!("failed ({status})")));
+            return Err(p.fail(format!("failed ({status})")));
         }
-        written.map_err(|e| fail(format!("did not read its input: {e}")))
+        written.map_err(|e| p.fail(format!("did not read its input: {e}")))
     }
 }
 
 impl Drop for Started {
     fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+        if let Some(mut p) = self.0.take() {
+            let _ = p.child.kill();
+            let _ = p.child.wait();
         }
     }
 }
@@ -175,34 +194,23 @@ pub fn send(
 
 /// A platform CLI started to answer a question (no values involved),
 /// read later: `flyctl version` runs while envsafe decrypts.
-pub struct Asked {
-    target: String,
-    program: PathBuf,
-    args: Vec<OsString>,
-    child: std::process::Child,
-}
+pub struct Asked(Process);
 
 impl Asked {
     pub fn start(target: &str, program: &Path, args: &[OsString]) -> Result<Self> {
-        let child = command(program, args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| failed(target, program, args, format!("could not start: {e}")))?;
-        Ok(Self {
-            target: target.to_owned(),
-            program: program.to_path_buf(),
-            args: args.to_vec(),
-            child,
-        })
+        Process::spawn(target, program, args, Stdio::null(), Stdio::piped()).map(Self)
     }
 
     /// Its stdout, once it exited 0.
     pub fn answer(self) -> Result<String> {
-        let fail = |why: String| failed(&self.target, &self.program, &self.args, why);
-        let out = self
-            .child
+        let Process {
+            target,
+            program,
+            args,
+            child,
+        } = self.0;
+        let fail = |why: String| failed(&target, &program, &args, why);
+        let out = child
             .wait_with_output()
             .map_err(|e| fail(format!("failed: {e}")))?;
         if !out.status.success() {
