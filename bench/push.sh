@@ -69,7 +69,7 @@ list=$(python3 -c "print(' '.join(f'VAR_{i}' for i in range(100)))")
 
 echo "$(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg); $RUNS interleaved pairs"
 printf '  %-44s %11s  %11s  %10s  %7s\n' "" "get | stub" "push" "per pair" "ratio"
-for t in fly kube; do
+for t in ${BENCH_TARGETS:-fly kube}; do
   read -r a b diff < <(python3 "$ROOT/bench/abtime.py" "$RUNS" \
     ::: sh -c "\"$E\" get --format json $list | \"$WORK/bin/stub\"" \
     ::: sh -c "\"$E\" -q push $t")
