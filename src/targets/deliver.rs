@@ -133,10 +133,18 @@ fn ledger_of(root: &Path, t: &Loaded, notes: &mut Vec<String>) -> Result<(Ledger
              sent, nothing is removed there"
         ));
     }
+    // Only names the platform takes: a damaged or edited ledger must not
+    // put `--flag` in a CLI's argv or `../file` in a path.
     let dropped = old
         .names()
         .keys()
-        .filter(|n| !t.entries.iter().any(|e| &e.name == *n))
+        .filter(|n| {
+            let kind = t.config.kind;
+            !t.entries
+                .iter()
+                .any(|e| super::names::same(kind, &e.name, n))
+                && super::names::on_target(kind, n).is_ok()
+        })
         .cloned()
         .collect();
     Ok((old, dropped))

@@ -9,7 +9,6 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::config::Kind;
 use super::ledger::Ledger;
 use super::load::Loaded;
 use super::{commands, files, platform};
@@ -98,14 +97,7 @@ pub fn diff(root: &Path, t: &Loaded, ask_platform: bool) -> Result<Diff> {
     } else {
         None
     };
-    // GitHub stores names upper-cased.
-    let same_name = |a: &str, b: &str| {
-        if t.config.kind == Kind::Github {
-            a.eq_ignore_ascii_case(b)
-        } else {
-            a == b
-        }
-    };
+    let same_name = |a: &str, b: &str| super::names::same(t.config.kind, a, b);
     let on_platform = |name: &str| {
         remote
             .as_ref()

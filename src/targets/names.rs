@@ -84,6 +84,16 @@ fn file_key(name: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// Whether `a` and `b` name the same thing on a target of `kind`: GitHub
+/// stores secret names upper-cased.
+pub(crate) fn same(kind: Kind, a: &str, b: &str) -> bool {
+    if kind == Kind::Github {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a == b
+    }
+}
+
 /// A name on a target of `kind`.
 pub(crate) fn on_target(kind: Kind, name: &str) -> Result<(), &'static str> {
     match kind {

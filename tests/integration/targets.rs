@@ -800,3 +800,32 @@ fn a_hostile_number_of_target_variables_is_refused() {
     let err = failure(&mut p.envsafe(&["ls"]), 1);
     assert!(err.contains("more than 10000 names"), "{err}");
 }
+
+#[test]
+fn renaming_a_github_secret_by_case_never_deletes_it() {
+    let p = project(&NASTY[..1], "\n[targets.gh]\nkind = \"github\"\nenv = \"production\"\nvars = [\"db_url\"]\nmap = { db_url = \"DATABASE_URL\" }\n");
+    let run = |args: &[&str]| {
+        let mut cmd = p.envsafe(args);
+        cmd.env("PATH", path_with_stand_ins())
+            .env("GH_RECORD", p.file("gh.jsonl"))
+            .env("GH_STATE_DIR", p.path());
+        cmd
+    };
+    run(&["push", "gh"]).assert().success();
+    p.write(
+        "envsafe.toml",
+        &p.read("envsafe.toml").replace("db_url", "DB_URL"),
+    );
+    run(&["push", "gh"]).assert().success();
+    let recs = records(&p.file("gh.jsonl"));
+    assert!(recs.iter().all(|r| r.get("deleted").is_none()), "{recs:?}");
+    // A ledger edited to name something no platform takes is never acted on.
+    let ledger = p
+        .read(".envsafe/state/gh.json")
+        .replace("\"DB_URL\"", "\"--repo\"");
+    p.write(".envsafe/state/gh.json", &ledger);
+    run(&["push", "gh"]).assert().success();
+    assert!(records(&p.file("gh.jsonl"))
+        .iter()
+        .all(|r| r.get("deleted").is_none()));
+}
