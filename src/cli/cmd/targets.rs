@@ -182,15 +182,17 @@ pub fn check(ctx: &Ctx, name: &str, keys_required: bool) -> CmdResult {
         ));
     }
     t.ready()?;
+    let checked = if ctx.project.config.vars.is_empty() {
+        "no schema ([vars]) to check them against"
+    } else if t.unchecked == 0 {
+        "all checked against the schema"
+    } else {
+        "the plain ones checked against the schema (no key for the encrypted ones)"
+    };
     ctx.ui.status(&format!(
-        "target {name}: all {} variable(s) set in environment `{}`; {} checked against the schema",
+        "target {name}: all {} variable(s) set in environment `{}`; {checked}",
         t.config.vars.len(),
         t.config.env,
-        if t.unchecked == 0 {
-            "all"
-        } else {
-            "the plain ones"
-        }
     ));
     Ok(())
 }
