@@ -124,6 +124,22 @@ pub(crate) fn remove(name: &str, c: &TargetConfig, names: &[String]) -> Vec<Cli>
     }
 }
 
+/// The command that lists the names a k8s Secret holds (keys only, never
+/// values: a go-template over `.data`).
+pub(crate) fn k8s_keys(name: &str, c: &TargetConfig) -> Option<Cli> {
+    if c.kind != Kind::K8s || c.path.is_some() {
+        return None;
+    }
+    let secret = c.name.as_deref().unwrap_or(name);
+    let template = "go-template={{range $k, $v := .data}}{{$k}}{{\"\\n\"}}{{end}}".to_owned();
+    Some(
+        Cli::new(Tool::Kubectl, &["get", "secret", secret])
+            .opt("--namespace", c.namespace.as_ref())
+            .opt("--context", c.context.as_ref())
+            .opt("-o", Some(&template)),
+    )
+}
+
 /// The command that lists the names on the platform (fly, github).
 pub(crate) fn list(c: &TargetConfig) -> Option<Cli> {
     match c.kind {

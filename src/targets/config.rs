@@ -133,8 +133,20 @@ impl TargetConfig {
                 or(&self.namespace),
                 self.name.clone().unwrap_or_else(|| name.to_owned())
             ),
-            Kind::ComposeSecrets => format!("dir {}", or(&self.dir)),
-            _ => format!("file {}", or(&self.path)),
+            Kind::ComposeSecrets => format!("dir {}", normal(&or(&self.dir))),
+            _ => format!("file {}", normal(&or(&self.path))),
+        }
+    }
+
+    /// Whether the destination is named in full, not left to the machine's
+    /// defaults (gh's default repository, kubectl's current context): only
+    /// then does `push` remove names it pushed before, which on another
+    /// machine could be someone else's.
+    pub fn pinned(&self) -> bool {
+        match self.kind {
+            Kind::Github => self.repo.is_some(),
+            Kind::K8s if self.path.is_none() => self.context.is_some(),
+            _ => true,
         }
     }
 
@@ -146,6 +158,16 @@ impl TargetConfig {
             .filter(|s| seen.insert(*s))
             .collect()
     }
+}
+
+/// `p` without `.` components (`./secrets` and `secrets` are one place).
+fn normal(p: &str) -> String {
+    std::path::Path::new(p)
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect::<std::path::PathBuf>()
+        .display()
+        .to_string()
 }
 
 /// The keys each kind takes besides kind, env, vars and map.

@@ -135,15 +135,17 @@ fn ledger_of(root: &Path, t: &Loaded, notes: &mut Vec<String>) -> Result<(Ledger
     }
     // Only names the platform takes: a damaged or edited ledger must not
     // put `--flag` in a CLI's argv or `../file` in a path.
+    let kind = t.config.kind;
+    let sent: std::collections::HashSet<String> = t
+        .entries
+        .iter()
+        .map(|e| super::names::key(kind, &e.name))
+        .collect();
     let dropped = old
         .names()
         .keys()
         .filter(|n| {
-            let kind = t.config.kind;
-            !t.entries
-                .iter()
-                .any(|e| super::names::same(kind, &e.name, n))
-                && super::names::on_target(kind, n).is_ok()
+            !sent.contains(&super::names::key(kind, n)) && super::names::on_target(kind, n).is_ok()
         })
         .cloned()
         .collect();
@@ -232,6 +234,8 @@ struct Prepared<'a> {
     cli: Option<Cli>,
     /// Names pushed before that it no longer sends, with their records.
     dropped: BTreeMap<String, Pushed>,
+    /// The last push's records (empty when it went elsewhere).
+    old: BTreeMap<String, Pushed>,
     /// Where it goes, for the report.
     to: String,
     notes: Vec<String>,
@@ -265,28 +269,92 @@ fn prepare<'a>(
         form,
         cli,
         dropped,
+        old: old.names().clone(),
         to,
         notes,
     };
     Ok((prepared, early.send))
 }
 
-/// Removes `dropped` names from the platform; those it could not remove
-/// stay in the ledger (`diff` keeps listing them).
+/// The names the platform holds now (fly, github: their lists; k8s: the
+/// Secret's keys), for the kinds `push` removes names from.
+fn names_there(t: &Loaded) -> Result<Option<Vec<String>>> {
+    let (cli, json) = match (
+        commands::list(&t.config),
+        commands::k8s_keys(&t.target, &t.config),
+    ) {
+        (Some(cli), _) => (cli, true),
+        (None, Some(cli)) => (cli, false),
+        (None, None) => return Ok(None),
+    };
+    let program = cli.tool.require(&t.target)?;
+    let args: Vec<OsString> = cli.args.iter().map(OsString::from).collect();
+    let out = platform::output(&t.target, &program, &args)?;
+    if json {
+        platform::names_in_list(&t.target, &out).map(Some)
+    } else {
+        Ok(Some(out.lines().map(str::to_owned).collect()))
+    }
+}
+
+/// Removes `dropped` names from the platform: those still there (one
+/// already gone counts as removed). Returns the names it could not remove
+/// (they stay in the ledger: `diff` keeps listing them), and why. Nothing
+/// is removed from a destination left to the machine's defaults.
 fn remove_dropped(
     t: &Loaded,
     dropped: &BTreeMap<String, Pushed>,
+    notes: &mut Vec<String>,
     output: platform::Output<'_>,
 ) -> (BTreeMap<String, Pushed>, Option<Error>) {
-    let names: Vec<String> = dropped.keys().cloned().collect();
-    for cli in commands::remove(&t.target, &t.config, &names) {
+    if dropped.is_empty() || commands::remove(&t.target, &t.config, &["x".into()]).is_empty() {
+        return (BTreeMap::new(), None);
+    }
+    if !t.config.pinned() {
+        notes.push(format!(
+            "{} not removed: the target leaves its destination to this machine's defaults \
+             (give it `{}`)",
+            dropped.keys().cloned().collect::<Vec<_>>().join(", "),
+            if t.config.kind == Kind::Github {
+                "repo"
+            } else {
+                "context"
+            }
+        ));
+        return (dropped.clone(), None);
+    }
+    let there = match names_there(t) {
+        Ok(there) => there,
+        Err(e) => return (dropped.clone(), Some(e)),
+    };
+    let kind = t.config.kind;
+    let there: Option<std::collections::HashSet<String>> =
+        there.map(|list| list.iter().map(|n| super::names::key(kind, n)).collect());
+    let present: Vec<String> = dropped
+        .keys()
+        .filter(|n| {
+            there
+                .as_ref()
+                .is_none_or(|set| set.contains(&super::names::key(kind, n)))
+        })
+        .cloned()
+        .collect();
+    let mut removed: Vec<&String> = Vec::new();
+    for cli in commands::remove(&t.target, &t.config, &present) {
         let result = cli.tool.require(&t.target).and_then(|program| {
             let args: Vec<OsString> = cli.args.iter().map(OsString::from).collect();
             platform::run(&t.target, &program, &args, output)
         });
         if let Err(e) = result {
-            return (dropped.clone(), Some(e));
+            // What this command and those after it were to remove stays.
+            let kept = present
+                .iter()
+                .filter(|n| !removed.contains(n))
+                .map(|n| (n.clone(), dropped[n].clone()))
+                .collect();
+            return (kept, Some(e));
         }
+        removed.extend(present.iter().filter(|n| cli.args.contains(n)));
     }
     (BTreeMap::new(), None)
 }
@@ -304,6 +372,7 @@ fn deliver(
         form,
         cli,
         dropped,
+        old,
         mut to,
         mut notes,
     } = p;
@@ -330,30 +399,43 @@ fn deliver(
                 args[2] = e.name.clone().into();
                 let value = e.value.expose().as_bytes();
                 if let Err(err) = platform::send(&t.target, &program, &args, value, output) {
-                    // The ones before it are set: the ledger says so, and
-                    // `diff` lists the rest as still to push.
+                    // The ones before it are set: the ledger says so; the
+                    // rest keep their old records (`diff` lists them).
                     drop(ledger);
                     let sent: Vec<_> = t.entries[..i]
                         .iter()
                         .map(|e| (e.name.as_str(), e.source.as_str(), &e.value))
                         .collect();
+                    let mut kept = dropped;
+                    for e in &t.entries[i..] {
+                        if let Some(p) = old.get(&e.name) {
+                            kept.insert(e.name.clone(), p.clone());
+                        }
+                    }
                     let destination = t.config.destination(&t.target);
                     let env = &t.config.env;
-                    ledger::Next::new(root, &t.target, env, &destination, &sent, &dropped)?
+                    ledger::Next::new(root, &t.target, env, &destination, &sent, &kept)?
                         .commit()?;
                     return Err(err);
                 }
             }
         }
     }
-    let (kept, failed) = remove_dropped(t, &dropped, output);
-    if let Some(err) = failed {
+    let (kept, failed) = remove_dropped(t, &dropped, &mut notes, output);
+    if failed.is_some() || !kept.is_empty() {
         drop(ledger);
         next_ledger(root, t, &kept)?.commit()?;
+    } else {
+        ledger.commit()?;
+    }
+    if let Some(err) = failed {
         return Err(err);
     }
-    ledger.commit()?;
-    Ok(delivered(t, to, dropped_names, false, notes))
+    let removed = dropped_names
+        .into_iter()
+        .filter(|n| !kept.contains_key(n))
+        .collect();
+    Ok(delivered(t, to, removed, false, notes))
 }
 
 /// What `push` did: nothing, because a target's variables are missing or

@@ -97,12 +97,11 @@ pub fn diff(root: &Path, t: &Loaded, ask_platform: bool) -> Result<Diff> {
     } else {
         None
     };
-    let same_name = |a: &str, b: &str| super::names::same(t.config.kind, a, b);
-    let on_platform = |name: &str| {
-        remote
-            .as_ref()
-            .is_none_or(|r| r.iter().any(|n| same_name(n, name)))
-    };
+    let kind = t.config.kind;
+    let key = |n: &str| super::names::key(kind, n);
+    let remote_keys: Option<std::collections::HashSet<String>> =
+        remote.as_ref().map(|r| r.iter().map(|n| key(n)).collect());
+    let on_platform = |name: &str| remote_keys.as_ref().is_none_or(|r| r.contains(&key(name)));
     let mut lines = Vec::new();
     for e in &t.entries {
         let pushed_at = ledger.names().get(&e.name).map(|p| p.at);
@@ -122,7 +121,9 @@ pub fn diff(root: &Path, t: &Loaded, ask_platform: bool) -> Result<Diff> {
             pushed_at,
         });
     }
-    let listed = |name: &str| t.entries.iter().any(|e| same_name(&e.name, name));
+    let sent: std::collections::HashSet<String> = t.entries.iter().map(|e| key(&e.name)).collect();
+    let pushed: std::collections::HashSet<String> = ledger.names().keys().map(|n| key(n)).collect();
+    let listed = |name: &str| sent.contains(&key(name));
     for (name, pushed) in ledger.names() {
         if !listed(name) {
             lines.push(Line {
@@ -135,7 +136,7 @@ pub fn diff(root: &Path, t: &Loaded, ask_platform: bool) -> Result<Diff> {
         }
     }
     for name in remote.iter().flatten() {
-        let known = listed(name) || ledger.names().keys().any(|n| same_name(n, name));
+        let known = listed(name) || pushed.contains(&key(name));
         if !known {
             lines.push(Line {
                 change: Change::Foreign,

@@ -111,7 +111,7 @@ pub fn load(ws: &Workspace, name: &str, purpose: Purpose) -> Result<Loaded> {
         },
     };
     let res = resolve::resolve(&ws.project.config, &ws.project.root, env, &files, &opts)?;
-    let sources = config.sources();
+    let sources: std::collections::HashSet<&str> = config.sources().into_iter().collect();
     let mut findings: Vec<Finding> = res
         .findings
         .iter()

@@ -84,13 +84,13 @@ fn file_key(name: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// Whether `a` and `b` name the same thing on a target of `kind`: GitHub
-/// stores secret names upper-cased.
-pub(crate) fn same(kind: Kind, a: &str, b: &str) -> bool {
+/// The form in which two names are the same name on a target of `kind`
+/// (GitHub stores secret names upper-cased), for sets of names.
+pub(crate) fn key(kind: Kind, name: &str) -> String {
     if kind == Kind::Github {
-        a.eq_ignore_ascii_case(b)
+        name.to_ascii_uppercase()
     } else {
-        a == b
+        name.to_owned()
     }
 }
 

@@ -22,16 +22,24 @@ fn refuse(name: &str, message: String) -> Error {
     }
 }
 
-/// The path `rel` (checked at load: relative, no `..`) under `root`,
-/// without `.` components.
+/// The path `rel` (checked at load: relative, no `..`) under `root`.
 fn under(root: &Path, rel: &str) -> PathBuf {
-    let mut out = root.to_path_buf();
-    out.extend(
-        Path::new(rel)
-            .components()
-            .filter(|c| !matches!(c, Component::CurDir)),
-    );
-    out
+    root.join(rel)
+}
+
+/// `p` absolute, without `.` components: the form every comparison uses
+/// (`--config ./envsafe.toml` makes the root `.`).
+fn normal(p: &Path) -> PathBuf {
+    let p = if p.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        p
+    };
+    std::path::absolute(p)
+        .unwrap_or_else(|_| p.to_path_buf())
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect()
 }
 
 /// Refuses a symlink at any existing step from `root` to `path` (the last
@@ -79,40 +87,51 @@ fn kept(ws: &Workspace) -> Vec<PathBuf> {
     kept
 }
 
-/// Whether git tracks `path` (under `root`), or anything under it.
-fn tracked(root: &Path, path: &Path) -> bool {
-    let dir = if root.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        root
+/// Whether git tracks `path` (under `root`), or anything under it. A
+/// repository whose index cannot be read (owned by another user, a split
+/// index libgit2 does not read) is an error, never "not tracked".
+fn tracked(root: &Path, path: &Path) -> Result<bool> {
+    let dir = normal(root);
+    let unreadable = |why: String| Error::Usage {
+        message: format!(
+            "cannot tell whether git tracks {} ({why}): a target never writes over a tracked file",
+            path.display()
+        ),
+        help: "make the repository readable (a split index: `git update-index \
+               --no-split-index`; owned by another user: `git config --global --add \
+               safe.directory DIR`), then run it again"
+            .into(),
     };
-    let Ok(repo) = git2::Repository::discover(dir) else {
-        return false;
+    let repo = match git2::Repository::discover(&dir) {
+        Ok(repo) => repo,
+        // No repository at all: nothing is tracked.
+        Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(false),
+        Err(e) => return Err(unreadable(e.message().to_owned())),
     };
-    let (Some(workdir), Ok(index)) = (repo.workdir(), repo.index()) else {
-        return false;
+    let Some(workdir) = repo.workdir() else {
+        return Ok(false);
     };
-    let (Ok(workdir), Ok(canonical_root)) =
-        (std::fs::canonicalize(workdir), std::fs::canonicalize(dir))
-    else {
-        return false;
+    let index = repo
+        .index()
+        .map_err(|e| unreadable(e.message().to_owned()))?;
+    let workdir = std::fs::canonicalize(workdir).map_err(|e| unreadable(e.to_string()))?;
+    let root_c = std::fs::canonicalize(&dir).map_err(|e| unreadable(e.to_string()))?;
+    let Ok(rel) = normal(path).strip_prefix(&dir).map(Path::to_path_buf) else {
+        return Ok(false);
     };
-    let Ok(rel) = path.strip_prefix(root) else {
-        return false;
-    };
-    let Ok(rel) = canonical_root
+    let Ok(rel) = root_c
         .join(rel)
         .strip_prefix(&workdir)
         .map(Path::to_path_buf)
     else {
-        return false;
+        return Ok(false);
     };
     let rel = rel.to_string_lossy().into_owned();
     let below = format!("{rel}/");
-    index.iter().any(|e| {
+    Ok(index.iter().any(|e| {
         let p = String::from_utf8_lossy(&e.path);
         p == rel || p.starts_with(&below)
-    })
+    }))
 }
 
 /// Checks where target `name` writes, if it writes a file or directory.
@@ -129,9 +148,10 @@ pub(crate) fn check(ws: &Workspace, name: &str, config: &TargetConfig) -> Result
             no_symlink(name, root, &out.join(target_name))?;
         }
     }
+    let out_n = normal(&out);
     let clash = kept(ws).into_iter().find(|k| {
-        let k = under(Path::new(""), &k.to_string_lossy());
-        out == k || out.starts_with(&k) || (is_dir && k.starts_with(&out))
+        let k = normal(k);
+        out_n == k || out_n.starts_with(&k) || (is_dir && k.starts_with(&out_n))
     });
     if let Some(k) = clash {
         return Err(refuse(
@@ -142,16 +162,17 @@ pub(crate) fn check(ws: &Workspace, name: &str, config: &TargetConfig) -> Result
             ),
         ));
     }
-    if out
-        .file_name()
-        .is_some_and(|n| n.to_string_lossy().ends_with(".keys"))
+    let file_name = out.file_name().map(|n| n.to_string_lossy().into_owned());
+    if file_name
+        .as_deref()
+        .is_some_and(|n| n.ends_with(".keys") || n == ".gitignore" || n == ".gitattributes")
     {
         return Err(refuse(
             name,
             format!("would write plaintext over {}", out.display()),
         ));
     }
-    if tracked(root, &out) {
+    if tracked(root, &out)? {
         return Err(refuse(
             name,
             format!(

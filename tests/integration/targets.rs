@@ -829,3 +829,102 @@ fn renaming_a_github_secret_by_case_never_deletes_it() {
         .iter()
         .all(|r| r.get("deleted").is_none()));
 }
+
+// ---- From the second adversarial review (each failed at 235d955) ----
+
+/// A ledger name is not checked when read: a compose-secrets removal of
+/// `../x` or `/abs` deletes files outside the target's directory (the
+/// environment's own env file included).
+#[test]
+fn a_tampered_ledger_never_removes_files_outside_a_compose_secrets_dir() {
+    let files = "\n[targets.files]\nkind = \"compose-secrets\"\nenv = \"production\"\ndir = \"secrets\"\nvars = [\"DATABASE_URL\"]\n";
+    let p = project(&NASTY[..1], files);
+    p.envsafe(&["push", "files"]).assert().success();
+    let mut ledger: Value = serde_json::from_str(&p.read(".envsafe/state/files.json")).unwrap();
+    let record = ledger["names"]["DATABASE_URL"].clone();
+    ledger["names"]["../.env.production"] = record;
+    p.write(".envsafe/state/files.json", &ledger.to_string());
+    let _ = p.envsafe(&["push", "files"]).output().unwrap();
+    assert!(
+        p.file(".env.production").exists(),
+        "a ledger name `../.env.production` deleted the environment's env file"
+    );
+}
+
+/// GitHub names are case-insensitive: renaming `PASSWORD` to `password`
+/// sets the same secret, then deletes it as "dropped".
+#[test]
+fn github_rename_by_case_never_deletes_the_secret_just_set() {
+    let gh = "\n[targets.gh]\nkind = \"github\"\nenv = \"production\"\nrepo = \"o/r\"\nvars = [\"PASSWORD\"]\n";
+    let p = project(NASTY, gh);
+    let run = |args: &[&str]| {
+        let mut cmd = p.envsafe(args);
+        cmd.env("PATH", path_with_stand_ins())
+            .env("GH_RECORD", p.file("gh.jsonl"))
+            .env("GH_STATE_DIR", p.path());
+        cmd
+    };
+    run(&["push", "gh"]).assert().success();
+    let config = p.read("envsafe.toml").replace(
+        "vars = [\"PASSWORD\"]\n",
+        "vars = [\"password\"]\nmap = { password = \"PASSWORD\" }\n",
+    );
+    p.write("envsafe.toml", &config);
+    run(&["push", "gh"]).assert().success();
+    let deleted = records(&p.file("gh.jsonl"));
+    assert!(
+        !deleted.iter().any(|r| r["deleted"] == "PASSWORD"),
+        "push set `password` (= PASSWORD on GitHub), then deleted it: {deleted:?}"
+    );
+}
+
+/// `--config ./envsafe.toml` makes the root `.`: `kept()` compares
+/// `./.git/config` with `.git` lexically and lets it through.
+#[test]
+fn config_given_as_dot_slash_still_protects_git_and_envsafe_files() {
+    for path in [".git/config", ".envsafe/state/ledger.key"] {
+        let dotenv = format!("\n[targets.t]\nkind = \"dotenv\"\nenv = \"production\"\npath = \"{path}\"\nvars = [\"DATABASE_URL\"]\n");
+        let p = project(&NASTY[..1], &dotenv);
+        std::process::Command::new("git")
+            .args(["init", "-q"])
+            .current_dir(p.path())
+            .status()
+            .unwrap();
+        let before = std::fs::read(p.file(path)).ok();
+        let _ = p
+            .envsafe(&["--config", "./envsafe.toml", "export", "t"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            std::fs::read(p.file(path)).ok(),
+            before,
+            "{path} was overwritten"
+        );
+    }
+}
+
+/// A name dropped from the target and already gone from the platform
+/// (deleted by hand): every later push fails, for good.
+#[test]
+fn a_removal_already_done_on_the_platform_does_not_fail_every_push() {
+    let gh = "\n[targets.gh]\nkind = \"github\"\nenv = \"production\"\nrepo = \"o/r\"\nvars = [\"DATABASE_URL\", \"PASSWORD\"]\n";
+    let p = project(NASTY, gh);
+    let run = |args: &[&str]| {
+        let mut cmd = p.envsafe(args);
+        cmd.env("PATH", path_with_stand_ins())
+            .env("GH_RECORD", p.file("gh.jsonl"))
+            .env("GH_STATE_DIR", p.path());
+        cmd
+    };
+    run(&["push", "gh"]).assert().success();
+    let state = p.file("o_r#.json");
+    let mut names: Value = serde_json::from_str(&p.read("o_r#.json")).unwrap();
+    names.as_object_mut().unwrap().remove("PASSWORD");
+    std::fs::write(&state, names.to_string()).unwrap();
+    let config = p.read("envsafe.toml").replace(
+        "vars = [\"DATABASE_URL\", \"PASSWORD\"]",
+        "vars = [\"DATABASE_URL\"]",
+    );
+    p.write("envsafe.toml", &config);
+    run(&["push", "gh"]).assert().success();
+}
