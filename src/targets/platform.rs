@@ -153,7 +153,14 @@ impl Started {
         args: &[OsString],
         output: Output<'_>,
     ) -> Result<Self> {
-        Process::spawn(target, program, args, Stdio::piped(), output()).map(|p| Self(Some(p)))
+        let process = Process::spawn(target, program, args, Stdio::piped(), output())?;
+        // Let the child run now: it is started early so that its start-up
+        // overlaps envsafe's decrypting, but a new child tends to wait on
+        // its parent's core until the parent sleeps (the k8s push 0.49 ms
+        // faster per run with this; after `flyctl version`'s start it made
+        // the fly push slower: BENCHMARKS.md).
+        std::thread::yield_now();
+        Ok(Self(Some(process)))
     }
 
     /// Gives it `input` (the values), closes its stdin and waits; fails
