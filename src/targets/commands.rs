@@ -83,9 +83,10 @@ pub(crate) fn send(name: &str, c: &TargetConfig) -> Result<Option<Cli>> {
 }
 
 /// The commands that remove `names` (pushed before, no longer in the
-/// target) from the platform. File kinds: none (rewritten whole, or, for
-/// compose-secrets, files removed by the writer).
-pub(crate) fn remove(name: &str, c: &TargetConfig, names: &[String]) -> Vec<Cli> {
+/// target) from the platform, each with the names it removes. File kinds:
+/// none (rewritten whole, or, for compose-secrets, files removed by the
+/// writer).
+pub(crate) fn remove(name: &str, c: &TargetConfig, names: &[String]) -> Vec<(Cli, Vec<String>)> {
     if names.is_empty() {
         return Vec::new();
     }
@@ -96,14 +97,15 @@ pub(crate) fn remove(name: &str, c: &TargetConfig, names: &[String]) -> Vec<Cli>
                 cli.args.push("--stage".into());
             }
             cli.args.extend(names.iter().cloned());
-            vec![cli]
+            vec![(cli, names.to_vec())]
         }
         Kind::Github => names
             .iter()
             .map(|n| {
-                Cli::new(Tool::Gh, &["secret", "delete", n])
+                let cli = Cli::new(Tool::Gh, &["secret", "delete", n])
                     .opt("--repo", c.repo.as_ref())
-                    .opt("--env", c.environment.as_ref())
+                    .opt("--env", c.environment.as_ref());
+                (cli, vec![n.clone()])
             })
             .collect(),
         Kind::K8s if c.path.is_none() => {
@@ -113,12 +115,11 @@ pub(crate) fn remove(name: &str, c: &TargetConfig, names: &[String]) -> Vec<Cli>
                 .map(|n| serde_json::json!({ "op": "remove", "path": format!("/data/{n}") }))
                 .collect();
             let secret = c.name.as_deref().unwrap_or(name);
-            vec![
-                Cli::new(Tool::Kubectl, &["patch", "secret", secret, "--type=json"])
-                    .opt("--namespace", c.namespace.as_ref())
-                    .opt("--context", c.context.as_ref())
-                    .opt("-p", Some(&serde_json::Value::Array(ops).to_string())),
-            ]
+            let cli = Cli::new(Tool::Kubectl, &["patch", "secret", secret, "--type=json"])
+                .opt("--namespace", c.namespace.as_ref())
+                .opt("--context", c.context.as_ref())
+                .opt("-p", Some(&serde_json::Value::Array(ops).to_string()));
+            vec![(cli, names.to_vec())]
         }
         _ => Vec::new(),
     }

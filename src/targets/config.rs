@@ -145,7 +145,7 @@ impl TargetConfig {
     pub fn pinned(&self) -> bool {
         match self.kind {
             Kind::Github => self.repo.is_some(),
-            Kind::K8s if self.path.is_none() => self.context.is_some(),
+            Kind::K8s if self.path.is_none() => self.context.is_some() && self.namespace.is_some(),
             _ => true,
         }
     }

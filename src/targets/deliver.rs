@@ -4,14 +4,15 @@
 //! and dropped from the target since are removed; the push ledger records
 //! what is there now.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::ffi::OsString;
 use std::path::Path;
 
 use super::commands::{self, Cli};
-use super::config::{DotenvFormat, Kind};
+use super::config::{DotenvFormat, Kind, TargetConfig};
 use super::ledger::{self, Ledger, Pushed};
 use super::load::{self, Loaded};
+use super::names;
 use super::platform::{self, Asked, Started, Tool};
 use super::{compose, files, fly, github, k8s, Encoded, Refused};
 use crate::error::{Error, Result};
@@ -124,8 +125,28 @@ fn encode(t: &Loaded, asked: Option<Asked>, notes: &mut Vec<String>, need: bool)
     })
 }
 
-/// The ledger of `t` and the names it holds that `t` no longer sends.
-fn ledger_of(root: &Path, t: &Loaded, notes: &mut Vec<String>) -> Result<(Ledger, Vec<String>)> {
+/// The names other targets of `targets` send to `t`'s destination: never
+/// removed as `t`'s dropped names (a name moved between two targets of one
+/// repository is still wanted there).
+fn shared_names(targets: &BTreeMap<String, TargetConfig>, t: &Loaded) -> HashSet<String> {
+    let destination = t.config.destination(&t.target);
+    targets
+        .iter()
+        .filter(|(name, c)| **name != t.target && c.destination(name) == destination)
+        .flat_map(|(_, c)| c.entries().map(|(n, _)| names::key(c.kind, n)))
+        .collect()
+}
+
+/// The ledger of `t` and the names it holds that `t` no longer sends and
+/// no other target sends there (`shared`). For a destination left to the
+/// machine's defaults, none: nothing is removed there (a note says so) and
+/// the ledger forgets them.
+fn ledger_of(
+    root: &Path,
+    t: &Loaded,
+    shared: &HashSet<String>,
+    notes: &mut Vec<String>,
+) -> Result<(Ledger, Vec<String>)> {
     let old = Ledger::read(root, &t.target, &t.config.destination(&t.target))?;
     if let Some(was) = old.moved_from() {
         notes.push(format!(
@@ -139,16 +160,31 @@ fn ledger_of(root: &Path, t: &Loaded, notes: &mut Vec<String>) -> Result<(Ledger
     let sent: std::collections::HashSet<String> = t
         .entries
         .iter()
-        .map(|e| super::names::key(kind, &e.name))
+        .map(|e| names::key(kind, &e.name))
         .collect();
-    let dropped = old
+    let dropped: Vec<String> = old
         .names()
         .keys()
         .filter(|n| {
-            !sent.contains(&super::names::key(kind, n)) && super::names::on_target(kind, n).is_ok()
+            let k = names::key(kind, n);
+            !sent.contains(&k) && !shared.contains(&k) && names::on_target(kind, n).is_ok()
         })
         .cloned()
         .collect();
+    let removes = !commands::remove(&t.target, &t.config, &["X".into()]).is_empty();
+    if removes && !dropped.is_empty() && !t.config.pinned() {
+        notes.push(format!(
+            "{} not removed: the target leaves its destination to this machine's defaults \
+             (give it `{}`)",
+            dropped.join(", "),
+            if kind == Kind::Github {
+                "repo"
+            } else {
+                "context and namespace"
+            }
+        ));
+        return Ok((old, Vec::new()));
+    }
     Ok((old, dropped))
 }
 
@@ -188,7 +224,8 @@ fn delivered(
 
 /// `export TARGET`: the form on stdout (`to_stdout`, or a k8s / json target
 /// without `path`), else written to the target's path or directory.
-pub fn export(root: &Path, t: &Loaded, to_stdout: bool) -> Result<Exported> {
+pub fn export(ws: &Workspace, t: &Loaded, to_stdout: bool) -> Result<Exported> {
+    let root = &ws.project.root;
     t.ready()?;
     let c = &t.config;
     let name = &t.target;
@@ -219,7 +256,8 @@ pub fn export(root: &Path, t: &Loaded, to_stdout: bool) -> Result<Exported> {
             notes,
         ));
     }
-    let (_, dropped) = ledger_of(root, t, &mut notes)?;
+    let shared = shared_names(&ws.project.config.targets, t);
+    let (_, dropped) = ledger_of(root, t, &shared, &mut notes)?;
     let ledger = next_ledger(root, t, &BTreeMap::new())?;
     let to = files::write(root, t, text, &dropped, &mut notes)?;
     ledger.commit()?;
@@ -242,16 +280,18 @@ struct Prepared<'a> {
 }
 
 fn prepare<'a>(
-    root: &Path,
+    ws: &Workspace,
     t: &'a Loaded,
     early: Early,
     dry_run: bool,
 ) -> Result<(Prepared<'a>, Option<Started>)> {
+    let root = &ws.project.root;
     t.ready()?;
     let cli = commands::send(&t.target, &t.config)?;
     let mut notes = Vec::new();
     let form = encode(t, early.version, &mut notes, !dry_run)?;
-    let (old, dropped) = ledger_of(root, t, &mut notes)?;
+    let shared = shared_names(&ws.project.config.targets, t);
+    let (old, dropped) = ledger_of(root, t, &shared, &mut notes)?;
     let dropped = dropped
         .into_iter()
         .map(|n| {
@@ -299,29 +339,14 @@ fn names_there(t: &Loaded) -> Result<Option<Vec<String>>> {
 
 /// Removes `dropped` names from the platform: those still there (one
 /// already gone counts as removed). Returns the names it could not remove
-/// (they stay in the ledger: `diff` keeps listing them), and why. Nothing
-/// is removed from a destination left to the machine's defaults.
+/// (they stay in the ledger: `diff` keeps listing them), and why.
 fn remove_dropped(
     t: &Loaded,
     dropped: &BTreeMap<String, Pushed>,
-    notes: &mut Vec<String>,
     output: platform::Output<'_>,
 ) -> (BTreeMap<String, Pushed>, Option<Error>) {
-    if dropped.is_empty() || commands::remove(&t.target, &t.config, &["x".into()]).is_empty() {
+    if dropped.is_empty() || commands::remove(&t.target, &t.config, &["X".into()]).is_empty() {
         return (BTreeMap::new(), None);
-    }
-    if !t.config.pinned() {
-        notes.push(format!(
-            "{} not removed: the target leaves its destination to this machine's defaults \
-             (give it `{}`)",
-            dropped.keys().cloned().collect::<Vec<_>>().join(", "),
-            if t.config.kind == Kind::Github {
-                "repo"
-            } else {
-                "context"
-            }
-        ));
-        return (dropped.clone(), None);
     }
     let there = match names_there(t) {
         Ok(there) => there,
@@ -335,12 +360,12 @@ fn remove_dropped(
         .filter(|n| {
             there
                 .as_ref()
-                .is_none_or(|set| set.contains(&super::names::key(kind, n)))
+                .is_none_or(|set| set.contains(&names::key(kind, n)))
         })
         .cloned()
         .collect();
     let mut removed: Vec<&String> = Vec::new();
-    for cli in commands::remove(&t.target, &t.config, &present) {
+    for (cli, names) in commands::remove(&t.target, &t.config, &present) {
         let result = cli.tool.require(&t.target).and_then(|program| {
             let args: Vec<OsString> = cli.args.iter().map(OsString::from).collect();
             platform::run(&t.target, &program, &args, output)
@@ -354,7 +379,7 @@ fn remove_dropped(
                 .collect();
             return (kept, Some(e));
         }
-        removed.extend(present.iter().filter(|n| cli.args.contains(n)));
+        removed.extend(present.iter().filter(|n| names.contains(n)));
     }
     (BTreeMap::new(), None)
 }
@@ -421,7 +446,7 @@ fn deliver(
             }
         }
     }
-    let (kept, failed) = remove_dropped(t, &dropped, &mut notes, output);
+    let (kept, failed) = remove_dropped(t, &dropped, output);
     if failed.is_some() || !kept.is_empty() {
         drop(ledger);
         next_ledger(root, t, &kept)?.commit()?;
@@ -507,7 +532,7 @@ pub fn push_all(
     let prepared = targets
         .iter()
         .zip(early)
-        .map(|(t, e)| prepare(root, t, e, dry_run))
+        .map(|(t, e)| prepare(ws, t, e, dry_run))
         .collect::<Result<Vec<_>>>()?;
     if dry_run {
         return Ok(PushOutcome::Done(

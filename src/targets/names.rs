@@ -105,7 +105,15 @@ pub(crate) fn on_target(kind: Kind, name: &str) -> Result<(), &'static str> {
             }
             Ok(())
         }
-        Kind::K8s | Kind::ComposeSecrets => file_key(name),
+        Kind::K8s => file_key(name),
+        Kind::ComposeSecrets => {
+            file_key(name)?;
+            // A file of the directory, not a secret: git would read it.
+            if name == ".gitignore" || name == ".gitattributes" || name.ends_with(".keys") {
+                return Err("names a file git or envsafe reads, not a secret");
+            }
+            Ok(())
+        }
         Kind::Dotenv | Kind::Json => {
             if crate::dotenv::is_valid_name(name) {
                 Ok(())

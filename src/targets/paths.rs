@@ -87,11 +87,24 @@ fn kept(ws: &Workspace) -> Vec<PathBuf> {
     kept
 }
 
-/// Whether git tracks `path` (under `root`), or anything under it. A
-/// repository whose index cannot be read (owned by another user, a split
-/// index libgit2 does not read) is an error, never "not tracked".
-fn tracked(root: &Path, path: &Path) -> Result<bool> {
-    let dir = normal(root);
+/// `path` with symlinks resolved in its existing part (the rest is made
+/// by the write).
+fn canonical(path: &Path) -> PathBuf {
+    let path = normal(path);
+    for base in path.ancestors() {
+        if let Ok(c) = std::fs::canonicalize(base) {
+            let rest = path.strip_prefix(base).unwrap_or(Path::new(""));
+            return c.join(rest);
+        }
+    }
+    path
+}
+
+/// Whether the repository found from `dir` tracks `path`, anything under
+/// it, or a submodule above it. No repository: `Ok(false)`. One whose
+/// index cannot be read (owned by another user, a split index libgit2
+/// does not read): an error, never "not tracked".
+fn tracked_from(dir: &Path, path: &Path) -> Result<bool> {
     let unreadable = |why: String| Error::Usage {
         message: format!(
             "cannot tell whether git tracks {} ({why}): a target never writes over a tracked file",
@@ -102,9 +115,8 @@ fn tracked(root: &Path, path: &Path) -> Result<bool> {
                safe.directory DIR`), then run it again"
             .into(),
     };
-    let repo = match git2::Repository::discover(&dir) {
+    let repo = match git2::Repository::discover(dir) {
         Ok(repo) => repo,
-        // No repository at all: nothing is tracked.
         Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(false),
         Err(e) => return Err(unreadable(e.message().to_owned())),
     };
@@ -114,13 +126,8 @@ fn tracked(root: &Path, path: &Path) -> Result<bool> {
     let index = repo
         .index()
         .map_err(|e| unreadable(e.message().to_owned()))?;
-    let workdir = std::fs::canonicalize(workdir).map_err(|e| unreadable(e.to_string()))?;
-    let root_c = std::fs::canonicalize(&dir).map_err(|e| unreadable(e.to_string()))?;
-    let Ok(rel) = normal(path).strip_prefix(&dir).map(Path::to_path_buf) else {
-        return Ok(false);
-    };
-    let Ok(rel) = root_c
-        .join(rel)
+    let workdir = canonical(workdir);
+    let Ok(rel) = canonical(path)
         .strip_prefix(&workdir)
         .map(Path::to_path_buf)
     else {
@@ -130,8 +137,24 @@ fn tracked(root: &Path, path: &Path) -> Result<bool> {
     let below = format!("{rel}/");
     Ok(index.iter().any(|e| {
         let p = String::from_utf8_lossy(&e.path);
-        p == rel || p.starts_with(&below)
+        p == rel || p.starts_with(&below) || rel.starts_with(&format!("{p}/"))
     }))
+}
+
+/// Whether git tracks `path`: the repository of its nearest existing
+/// directory (a nested one, a submodule) or the project's.
+fn tracked(root: &Path, path: &Path) -> Result<bool> {
+    let near = normal(path)
+        .ancestors()
+        .skip(1)
+        .find(|a| a.is_dir())
+        .map(Path::to_path_buf);
+    for dir in near.into_iter().chain([normal(root)]) {
+        if tracked_from(&dir, path)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Checks where target `name` writes, if it writes a file or directory.
@@ -142,6 +165,12 @@ pub(crate) fn check(ws: &Workspace, name: &str, config: &TargetConfig) -> Result
     let is_dir = config.kind == Kind::ComposeSecrets;
     let root = &ws.project.root;
     let out = under(root, rel);
+    if Path::new(rel).components().any(|c| c.as_os_str() == ".git") {
+        return Err(refuse(
+            name,
+            format!("{} is inside a git directory", out.display()),
+        ));
+    }
     no_symlink(name, root, &out)?;
     if is_dir {
         for (target_name, _) in config.entries() {

@@ -101,7 +101,9 @@ fn failed(target: &str, program: &Path, args: &[OsString], why: String) -> Error
     Error::PlatformCli {
         target: target.to_owned(),
         message: format!("`{}` {why}", shown(program, args)),
-        help: "its own message is above; nothing is recorded as pushed".into(),
+        help: "its own message is above; the push ledger records only what was done \
+               (`envsafe diff TARGET` lists the rest)"
+            .into(),
     }
 }
 
@@ -178,6 +180,15 @@ impl Started {
     }
 }
 
+impl Drop for Asked {
+    fn drop(&mut self) {
+        if let Some(mut p) = self.0.take() {
+            let _ = p.child.kill();
+            let _ = p.child.wait();
+        }
+    }
+}
+
 impl Drop for Started {
     fn drop(&mut self) {
         if let Some(mut p) = self.0.take() {
@@ -201,21 +212,22 @@ pub fn send(
 
 /// A platform CLI started to answer a question (no values involved),
 /// read later: `flyctl version` runs while envsafe decrypts.
-pub struct Asked(Process);
+/// Dropped unanswered (a push refused), it is killed and reaped.
+pub struct Asked(Option<Process>);
 
 impl Asked {
     pub fn start(target: &str, program: &Path, args: &[OsString]) -> Result<Self> {
-        Process::spawn(target, program, args, Stdio::null(), Stdio::piped()).map(Self)
+        Process::spawn(target, program, args, Stdio::null(), Stdio::piped()).map(|p| Self(Some(p)))
     }
 
     /// Its stdout, once it exited 0.
-    pub fn answer(self) -> Result<String> {
+    pub fn answer(mut self) -> Result<String> {
         let Process {
             target,
             program,
             args,
             child,
-        } = self.0;
+        } = self.0.take().expect("answered once");
         let fail = |why: String| failed(&target, &program, &args, why);
         let out = child
             .wait_with_output()

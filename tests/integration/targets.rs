@@ -928,3 +928,128 @@ fn a_removal_already_done_on_the_platform_does_not_fail_every_push() {
     p.write("envsafe.toml", &config);
     run(&["push", "gh"]).assert().success();
 }
+
+// ---- From the third adversarial review (each failed at 8276923) ----
+
+fn gh_run<'a>(p: &'a Project) -> impl Fn(&[&str]) -> assert_cmd::Command + 'a {
+    move |args: &[&str]| {
+        let mut cmd = p.envsafe(args);
+        cmd.env("PATH", path_with_stand_ins())
+            .env("GH_RECORD", p.file("gh.jsonl"))
+            .env("GH_STATE_DIR", p.path());
+        cmd
+    }
+}
+
+/// A compose-secrets entry may be named `.gitignore`: `paths::check` looks
+/// at the directory's own name only, so the directory's `.gitignore` (`*`)
+/// is replaced by a secret value and every secret file there becomes
+/// committable.
+#[test]
+fn a_compose_secrets_entry_never_overwrites_the_dirs_gitignore() {
+    let files = "\n[targets.files]\nkind = \"compose-secrets\"\nenv = \"production\"\ndir = \"secrets\"\nvars = [\"DATABASE_URL\", \".gitignore\"]\nmap = { \".gitignore\" = \"PASSWORD\" }\n";
+    let p = project(NASTY, files);
+    p.write("secrets/.gitignore", "*\n");
+    let _ = p.envsafe(&["push", "files"]).output().unwrap();
+    assert_eq!(
+        p.read("secrets/.gitignore"),
+        "*\n",
+        "secrets/.gitignore was replaced by a secret value"
+    );
+}
+
+/// Two targets with one destination (same repo): a name moved from one to
+/// the other is set by the first and deleted by the second, in one push
+/// that exits 0.
+#[test]
+fn a_name_moved_between_targets_of_one_destination_is_never_deleted() {
+    let gh = "\n[targets.ci]\nkind = \"github\"\nenv = \"production\"\nrepo = \"o/r\"\nvars = [\"DATABASE_URL\", \"PASSWORD\"]\n\n[targets.deploy]\nkind = \"github\"\nenv = \"production\"\nrepo = \"o/r\"\nvars = [\"CERT\"]\n";
+    let p = project(NASTY, gh);
+    let run = gh_run(&p);
+    run(&["push", "ci", "deploy"]).assert().success();
+    let config = p
+        .read("envsafe.toml")
+        .replace("vars = [\"DATABASE_URL\", \"PASSWORD\"]", "vars = [\"DATABASE_URL\"]")
+        .replace("vars = [\"CERT\"]", "vars = [\"CERT\", \"PASSWORD\"]");
+    p.write("envsafe.toml", &config);
+    let _ = run(&["push", "deploy", "ci"]).output().unwrap();
+    let names: Value = serde_json::from_str(&p.read("o_r#.json")).unwrap();
+    assert!(
+        names.get("PASSWORD").is_some(),
+        "PASSWORD, which target `deploy` sends, is gone from the repository: {names}"
+    );
+}
+
+/// Protection of `.git` and tracked files covers only the repository that
+/// holds the project root: a nested repository's `.git/config`, or a file
+/// it tracks, is overwritten with plaintext.
+#[test]
+fn a_nested_repositorys_git_dir_and_tracked_files_are_never_overwritten() {
+    for path in ["tools/lib/.git/config", "tools/lib/config.env"] {
+        let dotenv = format!("\n[targets.t]\nkind = \"dotenv\"\nenv = \"production\"\npath = \"{path}\"\nvars = [\"DATABASE_URL\"]\n");
+        let p = project(&NASTY[..1], &dotenv);
+        p.git(&["init", "-q", "tools/lib"]);
+        p.write("tools/lib/config.env", "HOST=db\n");
+        p.git(&["-C", "tools/lib", "add", "config.env"]);
+        p.git(&["-C", "tools/lib", "commit", "-qm", "lib"]);
+        let before = p.read(path);
+        let _ = p.envsafe(&["export", "t"]).output().unwrap();
+        assert_eq!(p.read(path), before, "{path} was overwritten");
+    }
+}
+
+/// A github target without `repo` never removes a dropped name (by
+/// design), but keeps it in the ledger: `diff` says "the next push removes
+/// it" and `push --check` exits 3 after every push, for good.
+#[test]
+fn an_unpinned_target_is_up_to_date_after_a_push() {
+    let gh = "\n[targets.gh]\nkind = \"github\"\nenv = \"production\"\nvars = [\"DATABASE_URL\", \"PASSWORD\"]\n";
+    let p = project(NASTY, gh);
+    let run = gh_run(&p);
+    run(&["push", "gh"]).assert().success();
+    let config = p
+        .read("envsafe.toml")
+        .replace("vars = [\"DATABASE_URL\", \"PASSWORD\"]", "vars = [\"DATABASE_URL\"]");
+    p.write("envsafe.toml", &config);
+    run(&["push", "gh"]).assert().success();
+    run(&["push", "--check", "gh"]).assert().success();
+}
+
+/// After a failed `gh secret delete`, the names "removed" are those that
+/// appear anywhere in an earlier successful delete's argv: a dropped secret
+/// named like an argv word (`secret`, the `--env` name) leaves the ledger
+/// though it is still on GitHub, and `diff` then calls it foreign.
+#[test]
+fn a_failed_github_removal_keeps_every_name_not_removed() {
+    let gh = "\n[targets.gh]\nkind = \"github\"\nenv = \"production\"\nrepo = \"o/r\"\nvars = [\"DATABASE_URL\", \"PASSWORD\", \"secret\"]\nmap = { secret = \"CERT\" }\n";
+    let p = project(NASTY, gh);
+    let run = gh_run(&p);
+    run(&["push", "gh"]).assert().success();
+    p.write(
+        "gh-faildel",
+        &format!(
+            "#!/bin/sh\nif [ \"$1 $2 $3\" = \"secret delete secret\" ]; then exit 1; fi\nexec {} \"$@\"\n",
+            bin_dir().join("gh").display()
+        ),
+    );
+    std::fs::set_permissions(
+        p.file("gh-faildel"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let config = p.read("envsafe.toml").replace(
+        "vars = [\"DATABASE_URL\", \"PASSWORD\", \"secret\"]",
+        "vars = [\"DATABASE_URL\"]",
+    ).replace("map = { secret = \"CERT\" }\n", "");
+    p.write("envsafe.toml", &config);
+    let out = run(&["push", "gh"])
+        .env("ENVSAFE_GH", p.file("gh-faildel"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ledger: Value = serde_json::from_str(&p.read(".envsafe/state/gh.json")).unwrap();
+    assert!(
+        ledger["names"].get("secret").is_some(),
+        "`secret` is still on GitHub but left the ledger: {ledger}"
+    );
+}

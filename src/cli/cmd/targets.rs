@@ -88,7 +88,7 @@ pub fn push(ctx: &Ctx, names: &[String], dry_run: bool) -> CmdResult {
 pub fn export(ctx: &Ctx, name: &str, to_stdout: bool) -> CmdResult {
     let loaded = targets::load(ctx, name, Purpose::Send)?;
     refuse_findings(ctx, std::slice::from_ref(&loaded))?;
-    match targets::export(&ctx.project.root, &loaded, to_stdout)? {
+    match targets::export(ctx, &loaded, to_stdout)? {
         Exported::Text(text, notes) => {
             for n in &notes {
                 ctx.ui.warn(n);
