@@ -9,11 +9,12 @@ use std::ffi::OsString;
 use std::path::Path;
 
 use super::commands::{self, Cli};
-use super::config::{DotenvFormat, Kind, TargetConfig};
+use super::config::{DotenvFormat, Kind};
 use super::ledger::{self, Ledger, Pushed};
 use super::load::{self, Loaded};
 use super::names;
 use super::platform::{self, Asked, Started, Tool};
+use super::remove;
 use super::{compose, files, fly, github, k8s, Encoded, Refused};
 use crate::error::{Error, Result};
 use crate::workspace::Workspace;
@@ -123,18 +124,6 @@ fn encode(t: &Loaded, asked: Option<Asked>, notes: &mut Vec<String>, need: bool)
         }
         Kind::ComposeSecrets => Form::PerName,
     })
-}
-
-/// The names other targets of `targets` send to `t`'s destination: never
-/// removed as `t`'s dropped names (a name moved between two targets of one
-/// repository is still wanted there).
-fn shared_names(targets: &BTreeMap<String, TargetConfig>, t: &Loaded) -> HashSet<String> {
-    let destination = t.config.destination(&t.target);
-    targets
-        .iter()
-        .filter(|(name, c)| **name != t.target && c.destination(name) == destination)
-        .flat_map(|(_, c)| c.entries().map(|(n, _)| names::key(c.kind, n)))
-        .collect()
 }
 
 /// The ledger of `t` and the names it holds that `t` no longer sends and
@@ -256,7 +245,7 @@ pub fn export(ws: &Workspace, t: &Loaded, to_stdout: bool) -> Result<Exported> {
             notes,
         ));
     }
-    let shared = shared_names(&ws.project.config.targets, t);
+    let shared = remove::shared_names(&ws.project.config.targets, t);
     let (_, dropped) = ledger_of(root, t, &shared, &mut notes)?;
     let ledger = next_ledger(root, t, &BTreeMap::new())?;
     let to = files::write(root, t, text, &dropped, &mut notes)?;
@@ -290,7 +279,7 @@ fn prepare<'a>(
     let cli = commands::send(&t.target, &t.config)?;
     let mut notes = Vec::new();
     let form = encode(t, early.version, &mut notes, !dry_run)?;
-    let shared = shared_names(&ws.project.config.targets, t);
+    let shared = remove::shared_names(&ws.project.config.targets, t);
     let (old, dropped) = ledger_of(root, t, &shared, &mut notes)?;
     let dropped = dropped
         .into_iter()
@@ -314,74 +303,6 @@ fn prepare<'a>(
         notes,
     };
     Ok((prepared, early.send))
-}
-
-/// The names the platform holds now (fly, github: their lists; k8s: the
-/// Secret's keys), for the kinds `push` removes names from.
-fn names_there(t: &Loaded) -> Result<Option<Vec<String>>> {
-    let (cli, json) = match (
-        commands::list(&t.config),
-        commands::k8s_keys(&t.target, &t.config),
-    ) {
-        (Some(cli), _) => (cli, true),
-        (None, Some(cli)) => (cli, false),
-        (None, None) => return Ok(None),
-    };
-    let program = cli.tool.require(&t.target)?;
-    let args: Vec<OsString> = cli.args.iter().map(OsString::from).collect();
-    let out = platform::output(&t.target, &program, &args)?;
-    if json {
-        platform::names_in_list(&t.target, &out).map(Some)
-    } else {
-        Ok(Some(out.lines().map(str::to_owned).collect()))
-    }
-}
-
-/// Removes `dropped` names from the platform: those still there (one
-/// already gone counts as removed). Returns the names it could not remove
-/// (they stay in the ledger: `diff` keeps listing them), and why.
-fn remove_dropped(
-    t: &Loaded,
-    dropped: &BTreeMap<String, Pushed>,
-    output: platform::Output<'_>,
-) -> (BTreeMap<String, Pushed>, Option<Error>) {
-    if dropped.is_empty() || commands::remove(&t.target, &t.config, &["X".into()]).is_empty() {
-        return (BTreeMap::new(), None);
-    }
-    let there = match names_there(t) {
-        Ok(there) => there,
-        Err(e) => return (dropped.clone(), Some(e)),
-    };
-    let kind = t.config.kind;
-    let there: Option<std::collections::HashSet<String>> =
-        there.map(|list| list.iter().map(|n| super::names::key(kind, n)).collect());
-    let present: Vec<String> = dropped
-        .keys()
-        .filter(|n| {
-            there
-                .as_ref()
-                .is_none_or(|set| set.contains(&names::key(kind, n)))
-        })
-        .cloned()
-        .collect();
-    let mut removed: Vec<&String> = Vec::new();
-    for (cli, names) in commands::remove(&t.target, &t.config, &present) {
-        let result = cli.tool.require(&t.target).and_then(|program| {
-            let args: Vec<OsString> = cli.args.iter().map(OsString::from).collect();
-            platform::run(&t.target, &program, &args, output)
-        });
-        if let Err(e) = result {
-            // What this command and those after it were to remove stays.
-            let kept = present
-                .iter()
-                .filter(|n| !removed.contains(n))
-                .map(|n| (n.clone(), dropped[n].clone()))
-                .collect();
-            return (kept, Some(e));
-        }
-        removed.extend(present.iter().filter(|n| names.contains(n)));
-    }
-    (BTreeMap::new(), None)
 }
 
 /// Sends (or writes) a prepared target, removes what it dropped, then
@@ -446,7 +367,7 @@ fn deliver(
             }
         }
     }
-    let (kept, failed) = remove_dropped(t, &dropped, output);
+    let (kept, failed) = remove::remove_dropped(t, &dropped, output);
     if failed.is_some() || !kept.is_empty() {
         drop(ledger);
         next_ledger(root, t, &kept)?.commit()?;

@@ -18,6 +18,7 @@ mod load;
 mod names;
 mod paths;
 mod platform;
+mod remove;
 
 use zeroize::Zeroizing;
 

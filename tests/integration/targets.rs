@@ -84,6 +84,17 @@ fn fly_push(p: &Project, args: &[&str]) -> assert_cmd::Command {
     cmd
 }
 
+/// `envsafe ARGS` with the recording gh first on PATH.
+fn gh_run<'a>(p: &'a Project) -> impl Fn(&[&str]) -> assert_cmd::Command + 'a {
+    move |args: &[&str]| {
+        let mut cmd = p.envsafe(args);
+        cmd.env("PATH", path_with_stand_ins())
+            .env("GH_RECORD", p.file("gh.jsonl"))
+            .env("GH_STATE_DIR", p.path());
+        cmd
+    }
+}
+
 #[test]
 fn fly_push_sends_the_mapped_names_on_stdin_only() {
     let p = project(NASTY, FLY);
@@ -218,13 +229,7 @@ fn fly_lists_names_the_platform_has_that_the_target_does_not() {
 fn github_gets_one_call_per_secret_with_the_value_on_stdin() {
     let extra = "\n[targets.gh]\nkind = \"github\"\nenv = \"production\"\nrepo = \"o/r\"\nenvironment = \"prod\"\nvars = [\"DATABASE_URL\", \"PASSWORD\", \"CERT\"]\n";
     let p = project(NASTY, extra);
-    let run = |args: &[&str]| {
-        let mut cmd = p.envsafe(args);
-        cmd.env("PATH", path_with_stand_ins())
-            .env("GH_RECORD", p.file("gh.jsonl"))
-            .env("GH_STATE_DIR", p.path());
-        cmd
-    };
+    let run = gh_run(&p);
     run(&["push", "gh"]).assert().success();
     let recs = records(&p.file("gh.jsonl"));
     assert_eq!(recs.len(), 3);
@@ -804,13 +809,7 @@ fn a_hostile_number_of_target_variables_is_refused() {
 #[test]
 fn renaming_a_github_secret_by_case_never_deletes_it() {
     let p = project(&NASTY[..1], "\n[targets.gh]\nkind = \"github\"\nenv = \"production\"\nvars = [\"db_url\"]\nmap = { db_url = \"DATABASE_URL\" }\n");
-    let run = |args: &[&str]| {
-        let mut cmd = p.envsafe(args);
-        cmd.env("PATH", path_with_stand_ins())
-            .env("GH_RECORD", p.file("gh.jsonl"))
-            .env("GH_STATE_DIR", p.path());
-        cmd
-    };
+    let run = gh_run(&p);
     run(&["push", "gh"]).assert().success();
     p.write(
         "envsafe.toml",
@@ -857,13 +856,7 @@ fn a_tampered_ledger_never_removes_files_outside_a_compose_secrets_dir() {
 fn github_rename_by_case_never_deletes_the_secret_just_set() {
     let gh = "\n[targets.gh]\nkind = \"github\"\nenv = \"production\"\nrepo = \"o/r\"\nvars = [\"PASSWORD\"]\n";
     let p = project(NASTY, gh);
-    let run = |args: &[&str]| {
-        let mut cmd = p.envsafe(args);
-        cmd.env("PATH", path_with_stand_ins())
-            .env("GH_RECORD", p.file("gh.jsonl"))
-            .env("GH_STATE_DIR", p.path());
-        cmd
-    };
+    let run = gh_run(&p);
     run(&["push", "gh"]).assert().success();
     let config = p.read("envsafe.toml").replace(
         "vars = [\"PASSWORD\"]\n",
@@ -909,13 +902,7 @@ fn config_given_as_dot_slash_still_protects_git_and_envsafe_files() {
 fn a_removal_already_done_on_the_platform_does_not_fail_every_push() {
     let gh = "\n[targets.gh]\nkind = \"github\"\nenv = \"production\"\nrepo = \"o/r\"\nvars = [\"DATABASE_URL\", \"PASSWORD\"]\n";
     let p = project(NASTY, gh);
-    let run = |args: &[&str]| {
-        let mut cmd = p.envsafe(args);
-        cmd.env("PATH", path_with_stand_ins())
-            .env("GH_RECORD", p.file("gh.jsonl"))
-            .env("GH_STATE_DIR", p.path());
-        cmd
-    };
+    let run = gh_run(&p);
     run(&["push", "gh"]).assert().success();
     let state = p.file("o_r#.json");
     let mut names: Value = serde_json::from_str(&p.read("o_r#.json")).unwrap();
@@ -930,16 +917,6 @@ fn a_removal_already_done_on_the_platform_does_not_fail_every_push() {
 }
 
 // ---- From the third adversarial review (each failed at 8276923) ----
-
-fn gh_run<'a>(p: &'a Project) -> impl Fn(&[&str]) -> assert_cmd::Command + 'a {
-    move |args: &[&str]| {
-        let mut cmd = p.envsafe(args);
-        cmd.env("PATH", path_with_stand_ins())
-            .env("GH_RECORD", p.file("gh.jsonl"))
-            .env("GH_STATE_DIR", p.path());
-        cmd
-    }
-}
 
 /// A compose-secrets entry may be named `.gitignore`: `paths::check` looks
 /// at the directory's own name only, so the directory's `.gitignore` (`*`)
@@ -969,7 +946,10 @@ fn a_name_moved_between_targets_of_one_destination_is_never_deleted() {
     run(&["push", "ci", "deploy"]).assert().success();
     let config = p
         .read("envsafe.toml")
-        .replace("vars = [\"DATABASE_URL\", \"PASSWORD\"]", "vars = [\"DATABASE_URL\"]")
+        .replace(
+            "vars = [\"DATABASE_URL\", \"PASSWORD\"]",
+            "vars = [\"DATABASE_URL\"]",
+        )
         .replace("vars = [\"CERT\"]", "vars = [\"CERT\", \"PASSWORD\"]");
     p.write("envsafe.toml", &config);
     let _ = run(&["push", "deploy", "ci"]).output().unwrap();
@@ -1007,9 +987,10 @@ fn an_unpinned_target_is_up_to_date_after_a_push() {
     let p = project(NASTY, gh);
     let run = gh_run(&p);
     run(&["push", "gh"]).assert().success();
-    let config = p
-        .read("envsafe.toml")
-        .replace("vars = [\"DATABASE_URL\", \"PASSWORD\"]", "vars = [\"DATABASE_URL\"]");
+    let config = p.read("envsafe.toml").replace(
+        "vars = [\"DATABASE_URL\", \"PASSWORD\"]",
+        "vars = [\"DATABASE_URL\"]",
+    );
     p.write("envsafe.toml", &config);
     run(&["push", "gh"]).assert().success();
     run(&["push", "--check", "gh"]).assert().success();
@@ -1037,16 +1018,23 @@ fn a_failed_github_removal_keeps_every_name_not_removed() {
         std::os::unix::fs::PermissionsExt::from_mode(0o755),
     )
     .unwrap();
-    let config = p.read("envsafe.toml").replace(
-        "vars = [\"DATABASE_URL\", \"PASSWORD\", \"secret\"]",
-        "vars = [\"DATABASE_URL\"]",
-    ).replace("map = { secret = \"CERT\" }\n", "");
+    let config = p
+        .read("envsafe.toml")
+        .replace(
+            "vars = [\"DATABASE_URL\", \"PASSWORD\", \"secret\"]",
+            "vars = [\"DATABASE_URL\"]",
+        )
+        .replace("map = { secret = \"CERT\" }\n", "");
     p.write("envsafe.toml", &config);
     let out = run(&["push", "gh"])
         .env("ENVSAFE_GH", p.file("gh-faildel"))
         .output()
         .unwrap();
-    assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        !out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let ledger: Value = serde_json::from_str(&p.read(".envsafe/state/gh.json")).unwrap();
     assert!(
         ledger["names"].get("secret").is_some(),
