@@ -278,6 +278,11 @@ pub enum Error {
     #[error("{}: {why}", path.display())]
     Ledger { path: PathBuf, why: String },
 
+    /// A git repository whose index cannot be read, where a write must
+    /// know what git tracks.
+    #[error("cannot tell whether git tracks {} ({why})", path.display())]
+    GitUnreadable { path: PathBuf, why: String },
+
     /// A target envsafe.toml does not declare.
     #[error("no target `{name}` in envsafe.toml")]
     UnknownTarget { name: String, known: Vec<String> },
@@ -483,6 +488,11 @@ impl Error {
                 format!("fix the findings above; `envsafe check --target {target}` checks again")
             }
             Error::PlatformCli { help, .. } => help.clone(),
+            Error::GitUnreadable { .. } => "a target never writes over a tracked file: make the \
+                 repository readable (a split index: `git update-index --no-split-index`; owned \
+                 by another user: `git config --global --add safe.directory DIR`), then run it \
+                 again"
+                .into(),
             Error::PlainSecret { name, .. } => format!(
                 "drop --plain; or, if it is not secret, declare [vars.{name}] secret = false"
             ),

@@ -241,6 +241,15 @@ fn ensure_dir(dir: &Path) -> Result<()> {
     }
     let ignore = dir.join(".gitignore");
     if std::fs::symlink_metadata(&ignore).is_ok() {
+        // Made by someone else (or committed): the ledgers and their key
+        // are for this user only.
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(m) = std::fs::metadata(dir) {
+            if m.permissions().mode() & 0o077 != 0 {
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                    .map_err(io_err(dir))?;
+            }
+        }
         return Ok(());
     }
     if !dir.is_dir() {

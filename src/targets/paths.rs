@@ -105,15 +105,9 @@ fn canonical(path: &Path) -> PathBuf {
 /// index cannot be read (owned by another user, a split index libgit2
 /// does not read): an error, never "not tracked".
 fn tracked_from(dir: &Path, path: &Path) -> Result<bool> {
-    let unreadable = |why: String| Error::Usage {
-        message: format!(
-            "cannot tell whether git tracks {} ({why}): a target never writes over a tracked file",
-            path.display()
-        ),
-        help: "make the repository readable (a split index: `git update-index \
-               --no-split-index`; owned by another user: `git config --global --add \
-               safe.directory DIR`), then run it again"
-            .into(),
+    let unreadable = |why: String| Error::GitUnreadable {
+        path: path.to_path_buf(),
+        why,
     };
     let repo = match git2::Repository::discover(dir) {
         Ok(repo) => repo,

@@ -1041,3 +1041,30 @@ fn a_failed_github_removal_keeps_every_name_not_removed() {
         "`secret` is still on GitHub but left the ledger: {ledger}"
     );
 }
+
+#[test]
+fn an_unreadable_git_index_refuses_the_write_and_state_stays_private() {
+    let p = project(&NASTY[..1], "\n[targets.t]\nkind = \"dotenv\"\nenv = \"production\"\npath = \"config.env\"\nvars = [\"DATABASE_URL\"]\n");
+    p.write("config.env", "KEEP=1\n");
+    p.git(&["add", "-A"]);
+    p.git(&["update-index", "--split-index"]);
+    let err = failure(&mut p.envsafe(&["export", "t"]), 1);
+    assert!(err.contains("cannot tell whether git tracks"), "{err}");
+    assert!(err.contains("help:"), "{err}");
+    assert_eq!(p.read("config.env"), "KEEP=1\n");
+    // A state directory made by someone else is made private on use.
+    use std::os::unix::fs::PermissionsExt;
+    let p = project(&NASTY[..1], "\n[targets.j]\nkind = \"json\"\nenv = \"production\"\npath = \"out.json\"\nvars = [\"DATABASE_URL\"]\n");
+    p.write(".envsafe/state/.gitignore", "*\n");
+    std::fs::set_permissions(
+        p.file(".envsafe/state"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    p.envsafe(&["export", "j"]).assert().success();
+    let mode = std::fs::metadata(p.file(".envsafe/state"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o700);
+}
